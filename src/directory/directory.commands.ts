@@ -1,0 +1,128 @@
+import { randomUUID } from 'node:crypto';
+import { recordAudit } from '../audit/audit.commands.js';
+import type { Ctx } from '../platform/context.js';
+import type { Db } from '../platform/db/db.js';
+import { Invalid, NotFound, Unauthenticated } from '../platform/errors/errors.js';
+import { generateOneTimePassword, hashPassword } from '../signin/password.js';
+import {
+  type Account, DEFAULT_HIGH_RISK_AREAS, type Organisation, type Role, type RoleGrant, grantsFor, isRole, isValidEmail, normaliseEmail,
+} from './directory.js';
+import {
+  accountReadScope, authorizeList, authorizePlatformAdmin, authorizeRecord, organisationReadScope,
+} from './directory.policy.js';
+import {
+  type AccountQuery, countAccounts, findAccount, findAccountByEmail, findOrganisation, findOrganisationByCode, insertAccount, listAccounts,
+  listOrganisations, replaceOrganisationDomains, replaceRoles, rolesOf, upsertOrganisation,
+} from './directory.repo.js';
+
+function requireActor(ctx: Ctx): NonNullable<Ctx['actor']> {
+  if (!ctx.actor) throw new Unauthenticated();
+  return ctx.actor;
+}
+
+/** Organisations the actor may see. @throws Forbidden when they may see none */
+export async function listOrganisationsFor(db: Db, ctx: Ctx, q: { search?: string; afterName?: string; limit?: number }): Promise<Organisation[]> {
+  const scope = organisationReadScope(requireActor(ctx));
+  authorizeList(scope);
+  return listOrganisations(db, scope, { ...q, limit: clampLimit(q.limit) });
+}
+
+/** One organisation, if the actor may see it. @throws NotFound otherwise (indistinguishable from absent) */
+export async function getOrganisationFor(db: Db, ctx: Ctx, id: string): Promise<Organisation & { accountCount: number }> {
+  const scope = organisationReadScope(requireActor(ctx));
+  authorizeRecord(scope, id);
+  const org = await findOrganisation(db, id, scope);
+  if (!org) throw new NotFound();
+  return { ...org, accountCount: await countAccounts(db, scope, org.id) };
+}
+
+/** A page of accounts in the actor's scope. @throws Forbidden when they may see none */
+export async function listAccountsFor(db: Db, ctx: Ctx, q: Omit<AccountQuery, 'limit'> & { limit?: number }): Promise<Account[]> {
+  const scope = accountReadScope(requireActor(ctx));
+  authorizeList(scope);
+  if (q.organisationId) authorizeRecord(scope, q.organisationId);
+  return listAccounts(db, scope, { ...q, limit: clampLimit(q.limit) });
+}
+
+/** One account with its roles, if in scope; users may always read their own. @throws NotFound */
+export async function getAccountFor(db: Db, ctx: Ctx, id: string): Promise<Account & { roles: RoleGrant[] }> {
+  const actor = requireActor(ctx);
+  const scope = actor.accountId === id ? ({ all: true } as const) : accountReadScope(actor);
+  const account = await findAccount(db, id, scope);
+  if (!account) throw new NotFound();
+  return { ...account, roles: await rolesOf(db, account.id) };
+}
+
+function clampLimit(limit: number | undefined): number {
+  return Math.min(Math.max(Math.trunc(limit ?? 50), 1), 200);
+}
+
+export const PLATFORM_ORG_CODE = 'PLATFORM';
+
+/**
+ * Makes sure the platform's own organisation exists (staff accounts of the national team
+ * live in it). Idempotent. @returns its id
+ */
+export async function ensurePlatformOrganisation(db: Db, ctx: Ctx, platformDomain: string): Promise<string> {
+  const existing = await findOrganisationByCode(db, PLATFORM_ORG_CODE);
+  if (existing) return existing.id;
+  return db.transaction().execute(async (trx) => {
+    const { id } = await upsertOrganisation(trx, {
+      id: randomUUID(), code: PLATFORM_ORG_CODE, name: 'Platform operations', highRiskAreas: DEFAULT_HIGH_RISK_AREAS,
+      laContact: `helpdesk@${platformDomain}`, now: ctx.now.toISOString(),
+    });
+    await replaceOrganisationDomains(trx, id, [platformDomain.toLowerCase()]);
+    await recordAudit(trx, ctx, { action: 'organisation.create', organisationId: id, target: `organisation:${id}`, details: { code: PLATFORM_ORG_CODE } });
+    return id;
+  });
+}
+
+export interface CreatedAccount {
+  account: Account;
+  /** Set when a new account was created: its one-time password, shown once. */
+  oneTimePassword?: string;
+}
+
+/**
+ * Creates an account with a role and a one-time password that must be changed at first
+ * sign-in, or grants the role to an existing account (its password is left alone).
+ * @throws Invalid, NotFound (organisation), Forbidden
+ */
+export async function createAdminAccount(
+  db: Db, ctx: Ctx, input: { email: string; role: string; organisationCode?: string; displayName?: string },
+): Promise<CreatedAccount> {
+  authorizePlatformAdmin(ctx.actor);
+  const email = normaliseEmail(input.email);
+  if (!isValidEmail(email)) throw new Invalid(`"${input.email}" is not a valid email address.`);
+  if (!isRole(input.role)) throw new Invalid(`"${input.role}" is not a role. Roles: user, local-admin, helpdesk, csoc, platform-admin.`);
+  const role: Role = input.role;
+  const org = await findOrganisationByCode(db, input.organisationCode ?? PLATFORM_ORG_CODE);
+  if (!org) throw new NotFound(`No organisation with code ${input.organisationCode ?? PLATFORM_ORG_CODE} (run \`postwarden init\` first)`);
+  const existing = await findAccountByEmail(db, email);
+  const now = ctx.now.toISOString();
+  if (existing) {
+    const roles = await rolesOf(db, existing.id);
+    const grant = grantsFor([role], existing.organisationId)[0]!;
+    if (!roles.some((g) => g.role === grant.role && g.scope === grant.scope)) {
+      await db.transaction().execute(async (trx) => {
+        await replaceRoles(trx, existing.id, [...roles, grant]);
+        await recordAudit(trx, ctx, { action: 'account.role.grant', organisationId: existing.organisationId, target: `account:${existing.id}`, details: { role } });
+      });
+    }
+    const { passwordHash: _omit, ...account } = existing;
+    return { account };
+  }
+  const oneTimePassword = generateOneTimePassword();
+  const id = randomUUID();
+  const passwordHash = await hashPassword(oneTimePassword);
+  await db.transaction().execute(async (trx) => {
+    await insertAccount(trx, {
+      id, organisationId: org.id, email, displayName: input.displayName?.trim() || email.split('@')[0]!, businessArea: 'Platform',
+      mobile: null, passwordHash, mustChangePassword: true, now,
+    });
+    await replaceRoles(trx, id, grantsFor(role === 'user' ? ['user'] : ['user', role], org.id));
+    await recordAudit(trx, ctx, { action: 'account.create', organisationId: org.id, target: `account:${id}`, details: { role, via: 'admin-create' } });
+  });
+  const account = await findAccount(db, id, { all: true });
+  return { account: account!, oneTimePassword };
+}

@@ -1,0 +1,24 @@
+import type { RoleGrant } from '../directory/directory.js';
+
+/** Who is acting. Built from a session, an API token, or the CLI. */
+export interface Actor {
+  accountId: string;
+  email: string;
+  organisationId: string;
+  roles: readonly RoleGrant[];
+}
+
+/** Everything a command needs to know about the request that caused it. */
+export interface Ctx {
+  /** null for the CLI and system jobs: they act as the operator of the machine. */
+  actor: Actor | null;
+  via: 'web' | 'api' | 'cli' | 'system';
+  ip: string | null;
+  requestId: string | null;
+  now: Date;
+}
+
+/** A context for CLI commands: the operator at the terminal. */
+export function cliContext(now: Date): Ctx {
+  return { actor: null, via: 'cli', ip: null, requestId: null, now };
+}

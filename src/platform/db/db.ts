@@ -1,0 +1,102 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import SqliteDatabase from 'better-sqlite3';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type MigrationResultSet } from 'kysely';
+import pg from 'pg';
+import { migrations } from './migrations/index.js';
+import type { Database } from './schema.js';
+
+export type Db = Kysely<Database>;
+export type DialectName = 'sqlite' | 'postgres';
+
+export interface DatabaseHandle {
+  db: Db;
+  dialect: DialectName;
+  /** Closes every connection. */
+  close(): Promise<void>;
+}
+
+// int8 (bigint, count(*)) would otherwise arrive as strings from pg; our values fit in a double.
+pg.types.setTypeParser(20, (v) => Number(v));
+
+/** What kind of database a DATABASE_URL points at, and where. */
+export function parseDatabaseUrl(url: string): { dialect: DialectName; location: string; schema?: string } {
+  if (/^postgres(ql)?:\/\//.test(url)) {
+    const u = new URL(url);
+    const schema = u.searchParams.get('schema') ?? undefined;
+    if (schema && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) throw new Error('schema must be a lower-case SQL identifier');
+    u.searchParams.delete('schema');
+    return { dialect: 'postgres', location: u.toString(), schema };
+  }
+  const file = url.replace(/^sqlite:(\/\/)?/, '').replace(/^file:(\/\/)?/, '');
+  return { dialect: 'sqlite', location: file };
+}
+
+/**
+ * Opens the database a DATABASE_URL names. SQLite runs in WAL mode with foreign keys on;
+ * PostgreSQL gets a pool. `?schema=NAME` on a postgres URL selects (and creates) a schema:
+ * the test suite uses it to give each test its own namespace in one database.
+ */
+export async function openDatabase(url: string, opts: { poolSize?: number } = {}): Promise<DatabaseHandle> {
+  const parsed = parseDatabaseUrl(url);
+  if (parsed.dialect === 'sqlite') {
+    if (parsed.location !== ':memory:') mkdirSync(path.dirname(path.resolve(parsed.location)), { recursive: true });
+    const raw = new SqliteDatabase(parsed.location);
+    raw.pragma('journal_mode = WAL');
+    raw.pragma('synchronous = NORMAL');
+    raw.pragma('foreign_keys = ON');
+    raw.pragma('busy_timeout = 5000');
+    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: raw }) });
+    return { db, dialect: 'sqlite', close: () => db.destroy() };
+  }
+  if (parsed.schema) {
+    const admin = new pg.Client({ connectionString: parsed.location });
+    await admin.connect();
+    try {
+      await admin.query(`CREATE SCHEMA IF NOT EXISTS "${parsed.schema}"`);
+    } finally {
+      await admin.end();
+    }
+  }
+  const pool = new pg.Pool({
+    connectionString: parsed.location,
+    max: opts.poolSize ?? 10,
+    options: parsed.schema ? `-c search_path=${parsed.schema}` : undefined,
+    connectionTimeoutMillis: 5000,
+  });
+  // An idle client that loses its server must not crash the process; the next query reports it.
+  pool.on('error', () => undefined);
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return { db, dialect: 'postgres', close: () => db.destroy() };
+}
+
+/**
+ * Brings the schema up to date. Kysely's migrator takes a lock (a row lock on PostgreSQL),
+ * so several nodes starting at once migrate exactly once.
+ * @throws Error naming the migration that failed.
+ */
+export async function migrateToLatest(db: Db): Promise<MigrationResultSet> {
+  const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
+  const result = await migrator.migrateToLatest();
+  if (result.error) {
+    const failed = result.results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+    throw new Error(`migration ${failed} failed: ${(result.error as Error).message ?? String(result.error)}`);
+  }
+  return result;
+}
+
+/** True when the database answers a trivial query. */
+export async function pingDatabase(db: Db, timeoutMs = 2000): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const ping = sql`select 1 as ok`.execute(db).then(() => true);
+    const timeout = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), timeoutMs);
+    });
+    return await Promise.race([ping, timeout]);
+  } catch {
+    return false;
+  } finally {
+    clearTimeout(timer);
+  }
+}

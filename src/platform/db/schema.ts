@@ -1,0 +1,109 @@
+import type { Generated } from 'kysely';
+
+/**
+ * Table types as the application sees them. Times are ISO-8601 UTC strings
+ * (`2026-01-01T09:00:00.000Z`): they sort correctly as text in both databases.
+ * Booleans are 0/1 integers in both databases.
+ */
+export interface OrganisationTable {
+  id: string;
+  code: string;
+  name: string;
+  /** JSON array of business-area names marked high-risk. */
+  high_risk_areas: string;
+  la_contact: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface OrganisationDomainTable {
+  domain: string;
+  organisation_id: string;
+}
+
+export interface AccountTable {
+  id: string;
+  organisation_id: string;
+  email: string;
+  display_name: string;
+  business_area: string;
+  status: 'active' | 'disabled' | 'locked';
+  status_reason: string | null;
+  mobile: string | null;
+  password_hash: string | null;
+  password_changed_at: string | null;
+  must_change_password: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface AccountRoleTable {
+  account_id: string;
+  role: string;
+  /** Organisation id for a local-admin role; '*' for platform-wide roles. */
+  scope: string;
+}
+
+export interface SessionTable {
+  /** SHA-256 (hex) of the cookie token: the token itself is never stored. */
+  id: string;
+  account_id: string;
+  created_at: string;
+  last_seen_at: string;
+  expires_at: string;
+  ip: string;
+  user_agent: string;
+  revoked_at: string | null;
+}
+
+export interface ApiTokenTable {
+  id: string;
+  account_id: string;
+  name: string;
+  token_hash: string;
+  created_at: string;
+  last_used_at: string | null;
+  revoked_at: string | null;
+}
+
+export interface AuditEventTable {
+  seq: number;
+  at: string;
+  actor_id: string | null;
+  actor_email: string | null;
+  actor_role: string | null;
+  organisation_id: string | null;
+  action: string;
+  target: string | null;
+  ip: string | null;
+  request_id: string | null;
+  outcome: 'success' | 'failure' | 'denied';
+  details: string;
+  prev_hash: string;
+  hash: string;
+}
+
+export interface AuditHeadTable {
+  id: number;
+  seq: number;
+  hash: string;
+}
+
+export interface AppStateTable {
+  key: string;
+  value: string;
+}
+
+export interface Database {
+  organisations: OrganisationTable;
+  organisation_domains: OrganisationDomainTable;
+  accounts: AccountTable;
+  account_roles: AccountRoleTable;
+  sessions: SessionTable;
+  api_tokens: ApiTokenTable;
+  audit_events: AuditEventTable;
+  audit_head: AuditHeadTable;
+  app_state: AppStateTable;
+}
+
+export type { Generated };

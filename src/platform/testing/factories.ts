@@ -1,0 +1,43 @@
+import { randomUUID } from 'node:crypto';
+import { grantsFor, type Role } from '../../directory/directory.js';
+import { insertAccount, replaceOrganisationDomains, replaceRoles, upsertOrganisation } from '../../directory/directory.repo.js';
+import { hashPassword } from '../../signin/password.js';
+import type { Ctx } from '../context.js';
+import type { Db } from '../db/db.js';
+
+/** Shared test data. Writes through the real repositories; nothing is mocked. */
+
+let counter = 0;
+const unique = (): string => `${Date.now().toString(36)}${(counter++).toString(36)}${randomUUID().slice(0, 4)}`;
+
+export const TEST_PASSWORD = 'correct-battery-horse-99';
+
+export async function makeOrganisation(db: Db, o: { code?: string; name?: string; domains?: string[]; highRiskAreas?: string[] } = {}): Promise<{ id: string; code: string; name: string; domain: string }> {
+  const u = unique();
+  const code = o.code ?? `T${u}`.toUpperCase().slice(0, 12);
+  const name = o.name ?? `Test Trust ${u}`;
+  const domains = o.domains ?? [`${u}.test-trust.example`];
+  const { id } = await upsertOrganisation(db, { id: randomUUID(), code, name, highRiskAreas: o.highRiskAreas ?? ['Finance', 'HR'], laContact: `la@${domains[0]}`, now: new Date().toISOString() });
+  await replaceOrganisationDomains(db, id, domains);
+  return { id, code, name, domain: domains[0]! };
+}
+
+export async function makeAccount(
+  db: Db,
+  a: { organisationId: string; email?: string; displayName?: string; roles?: Role[]; password?: string | null; businessArea?: string; mustChange?: boolean; mobile?: string | null },
+): Promise<{ id: string; email: string; password: string | null }> {
+  const id = randomUUID();
+  const email = a.email ?? `user-${unique()}@example.test`;
+  const password = a.password === undefined ? TEST_PASSWORD : a.password;
+  await insertAccount(db, {
+    id, organisationId: a.organisationId, email, displayName: a.displayName ?? `Test ${email.split('@')[0]}`, businessArea: a.businessArea ?? 'Clinical',
+    mobile: a.mobile ?? null, passwordHash: password ? await hashPassword(password) : null, mustChangePassword: a.mustChange ?? false, now: new Date().toISOString(),
+  });
+  await replaceRoles(db, id, grantsFor(a.roles ?? ['user'], a.organisationId));
+  return { id, email, password };
+}
+
+/** A context for commands in tests. */
+export function testCtx(actor: Ctx['actor'], now = new Date()): Ctx {
+  return { actor, via: 'web', ip: '127.0.0.1', requestId: `test-${unique()}`, now };
+}
