@@ -1,0 +1,89 @@
+import type { Command } from 'commander';
+import { ensurePlatformOrganisation, createAdminAccount } from '../directory/directory.commands.js';
+import { seedDemoOrganisation } from '../directory/demo.js';
+import { cliContext } from '../platform/context.js';
+import { describeConfig } from '../platform/config/config.js';
+import { migrateToLatest, openDatabase } from '../platform/db/db.js';
+import { createLogger } from '../platform/log/log.js';
+import { configOrExit, withDatabase } from './cli.shared.js';
+import { ensureDataDir } from './init.js';
+import { startServer, stopOnSignals } from './serve.js';
+
+/** init, migrate, serve and quickstart. */
+export function registerServeCommands(program: Command): void {
+  program
+    .command('init')
+    .description('create the data directory and secret key, migrate the database, create the platform organisation')
+    .action(async () => {
+      const { config, createdKey } = ensureDataDir(configOrExit());
+      await withDatabase(config, async ({ db }) => ensurePlatformOrganisation(db, cliContext(new Date()), config.platformDomain));
+      console.log(`Data directory: ${config.dataDir}`);
+      console.log(createdKey ? `Created secret key ${config.dataDir}/secret.key (keep it safe and back it up: encrypted data cannot be read without it).` : 'Secret key: already present.');
+      console.log(`Database: ${describeConfig(config).databaseUrl} (migrated)`);
+      console.log('Next: `postwarden admin create --email you@example.org --role platform-admin`, then `postwarden serve`.');
+    });
+
+  program
+    .command('migrate')
+    .description('bring the database schema up to date (also done automatically at start)')
+    .action(async () => {
+      const config = configOrExit();
+      const handle = await openDatabase(config.databaseUrl);
+      try {
+        const r = await migrateToLatest(handle.db);
+        const applied = r.results?.filter((m) => m.status === 'Success').map((m) => m.migrationName) ?? [];
+        console.log(applied.length ? `Applied: ${applied.join(', ')}` : 'Already up to date.');
+      } finally {
+        await handle.close();
+      }
+    });
+
+  program
+    .command('serve')
+    .description('run the web portal and API (and, in later versions, the SMTP gateway and jobs); never seeds data')
+    .action(async () => {
+      const config = configOrExit();
+      const logger = createLogger(config.logLevel);
+      const running = await startServer(config, logger);
+      stopOnSignals(running, logger);
+      console.log(`Portal: ${running.portalUrl}/`);
+    });
+
+  program
+    .command('quickstart')
+    .description('first run on a fresh machine: init, seed a demo organisation and a platform admin once, then serve')
+    .action(async () => {
+      const { config } = ensureDataDir(configOrExit());
+      const ctx = cliContext(new Date());
+      const firstRun = await withDatabase(config, async ({ db }) => {
+        await ensurePlatformOrganisation(db, ctx, config.platformDomain);
+        const demo = await seedDemoOrganisation(db, ctx, config.platformDomain);
+        if (!demo) return null;
+        const admin = await createAdminAccount(db, ctx, { email: `admin@${config.platformDomain}`, role: 'platform-admin', displayName: 'Platform administrator' });
+        return { demo, admin };
+      });
+      const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
+      const running = await startServer(config, logger);
+      stopOnSignals(running, logger);
+      const lines = [
+        '',
+        `  Postwarden is running.`,
+        `  Portal:        ${running.portalUrl}/`,
+        `  API docs:      ${running.portalUrl}/api/docs`,
+        `  SMTP address:  ${config.smtpAddr} (configured; the SMTP gateway arrives with the mail capability and does not listen yet)`,
+        `  Data:          ${config.dataDir}`,
+      ];
+      if (firstRun) {
+        lines.push(
+          '',
+          '  One-time credentials (shown once; each must be changed at first sign-in):',
+          `    Platform admin:       ${firstRun.admin.account.email}  ${firstRun.admin.oneTimePassword ?? '(existing account: password unchanged)'}`,
+          `    Demo Local Admin:     ${firstRun.demo.laEmail}  ${firstRun.demo.laPassword}`,
+        );
+      } else {
+        lines.push('', '  Demo data and credentials were created on the first run. To add an admin: postwarden admin create --email … --role platform-admin');
+      }
+      lines.push('', '  Stop with Ctrl+C.', '');
+      console.log(lines.join('\n'));
+    });
+}

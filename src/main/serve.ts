@@ -1,0 +1,65 @@
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../platform/http/app.js';
+import { systemClock } from '../platform/clock.js';
+import type { Config } from '../platform/config/config.js';
+import { type DatabaseHandle, migrateToLatest, openDatabase } from '../platform/db/db.js';
+import { createLogger, type Logger } from '../platform/log/log.js';
+
+export interface Running {
+  app: FastifyInstance;
+  handle: DatabaseHandle;
+  portalUrl: string;
+  stop(): Promise<void>;
+}
+
+function splitAddr(addr: string): { host: string; port: number } {
+  const i = addr.lastIndexOf(':');
+  return { host: addr.slice(0, i), port: Number(addr.slice(i + 1)) };
+}
+
+/**
+ * Opens the database, migrates it, and starts the portal and API on POSTWARDEN_HTTP_ADDR.
+ * Later capabilities (SMTP gateway, jobs) start here too. Never seeds data.
+ * @throws Error when the secret key is missing (run `postwarden init`) or the port is taken
+ */
+export async function startServer(config: Config, logger: Logger = createLogger(config.logLevel)): Promise<Running> {
+  if (!config.secretKeyConfigured) {
+    throw new Error(`No secret key: run \`postwarden init\` (creates ${config.dataDir}/secret.key) or set POSTWARDEN_SECRET_KEY.`);
+  }
+  const handle = await openDatabase(config.databaseUrl);
+  await migrateToLatest(handle.db);
+  const app = await buildApp({ config, db: handle.db, logger, clock: systemClock });
+  const { host, port } = splitAddr(config.httpAddr);
+  await app.listen({ host, port });
+  const bound = app.server.address();
+  const actualPort = typeof bound === 'object' && bound ? bound.port : port;
+  const portalUrl = port === 0 ? config.publicUrl.replace(/:\d+$/, `:${actualPort}`) : config.publicUrl;
+  let stopped = false;
+  return {
+    app,
+    handle,
+    portalUrl,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      await app.close();
+      await handle.close();
+    },
+  };
+}
+
+/** Stops cleanly on SIGINT/SIGTERM: in-flight requests finish, connections close. */
+export function stopOnSignals(running: Running, logger: Logger): void {
+  const stop = (signal: string): void => {
+    logger.info({ signal }, 'stopping');
+    running.stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        logger.error({ err }, 'error while stopping');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGINT', () => stop('SIGINT'));
+  process.once('SIGTERM', () => stop('SIGTERM'));
+}

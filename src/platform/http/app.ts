@@ -1,0 +1,118 @@
+import { createHmac, randomUUID } from 'node:crypto';
+import cookie from '@fastify/cookie';
+import csrf from '@fastify/csrf-protection';
+import formbody from '@fastify/formbody';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import fastifyStatic from '@fastify/static';
+import swagger from '@fastify/swagger';
+import view from '@fastify/view';
+import Fastify, { type FastifyInstance } from 'fastify';
+import nunjucks from 'nunjucks';
+import { registerAuditRoutes } from '../../audit/audit.routes.js';
+import { registerDashboardRoutes } from '../../dashboard/dashboard.routes.js';
+import { registerDirectoryApi } from '../../directory/directory.api.js';
+import { registerDirectoryRoutes } from '../../directory/directory.routes.js';
+import { registerSigninRoutes } from '../../signin/signin.routes.js';
+import type { Clock } from '../clock.js';
+import type { Config } from '../config/config.js';
+import type { Db } from '../db/db.js';
+import type { Logger } from '../log/log.js';
+import { publicAssetsDir, viewPaths } from '../paths.js';
+import { registerAuth } from './auth.js';
+import { registerErrorHandling } from './errors.js';
+import { registerHealthRoutes } from './health.routes.js';
+import './types.js';
+
+export interface AppDeps {
+  config: Config;
+  db: Db;
+  logger: Logger;
+  clock: Clock;
+}
+
+/** The Content-Security-Policy of every response: self only, no inline script or style. */
+export const CSP_DIRECTIVES = {
+  defaultSrc: ["'self'"],
+  scriptSrc: ["'self'"],
+  styleSrc: ["'self'"],
+  imgSrc: ["'self'", 'data:'],
+  fontSrc: ["'self'"],
+  connectSrc: ["'self'"],
+  objectSrc: ["'none'"],
+  baseUri: ["'none'"],
+  frameAncestors: ["'none'"],
+  formAction: ["'self'"],
+  upgradeInsecureRequests: null,
+};
+
+/**
+ * Builds the portal and API. Nothing listens yet: `serve` calls listen(), tests use inject().
+ */
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const { config, db, clock } = deps;
+  const app = Fastify({
+    loggerInstance: deps.logger,
+    genReqId: () => randomUUID(),
+    trustProxy: config.trustProxy,
+    bodyLimit: 1024 * 1024,
+  }) as unknown as FastifyInstance; // pino's Logger type is wider than FastifyBaseLogger
+
+  const cookieSecret = createHmac('sha256', config.secretKey.length ? config.secretKey : Buffer.from('unset')).update('cookie-signing').digest();
+  await app.register(cookie, { secret: cookieSecret });
+  await app.register(formbody);
+  await app.register(helmet, {
+    contentSecurityPolicy: { directives: CSP_DIRECTIVES },
+    strictTransportSecurity: config.cookieSecure,
+    crossOriginEmbedderPolicy: false,
+  });
+  await app.register(csrf, {
+    sessionPlugin: '@fastify/cookie',
+    cookieKey: 'pw_csrf',
+    cookieOpts: { signed: true, httpOnly: true, sameSite: 'strict', secure: config.cookieSecure, path: '/' },
+    getToken: (req) => (req.body as Record<string, string> | undefined)?._csrf ?? (req.headers['x-csrf-token'] as string | undefined),
+  });
+  await app.register(rateLimit, { global: false });
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: { title: `${config.serviceName} API`, version: '1', description: 'Directory API. Authenticate with `Authorization: Bearer <token>` (`postwarden token create`). Every result is limited to the organisations the token\'s account may see.' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+  });
+  const env = nunjucks.configure(viewPaths, { autoescape: true, throwOnUndefined: false, noCache: false });
+  await app.register(view, { engine: { nunjucks }, templates: viewPaths, options: { env } });
+  await app.register(fastifyStatic, {
+    root: publicAssetsDir,
+    prefix: '/assets/',
+    maxAge: '1h',
+    // Assets are public; they need no session lookup.
+    decorateReply: false,
+  });
+
+  // CSRF on every state-changing portal request (a preHandler, so the form body is parsed).
+  app.addHook('preHandler', (req, reply, done) => {
+    const auth = req.routeOptions.config?.auth ?? 'session';
+    if (auth === 'token' || ['GET', 'HEAD', 'OPTIONS'].includes(req.method)) return done();
+    app.csrfProtection(req, reply, done);
+  });
+
+  registerAuth(app, { db, clock, sessions: { idleMinutes: config.sessionIdleMinutes, absoluteHours: config.sessionAbsoluteHours } });
+  registerErrorHandling(app, config);
+  registerHealthRoutes(app, db);
+  const routeDeps = { config, db, clock };
+  registerSigninRoutes(app, routeDeps);
+  registerDashboardRoutes(app, routeDeps);
+  registerDirectoryRoutes(app, routeDeps);
+  registerAuditRoutes(app, routeDeps);
+  await app.register(async (api) => registerDirectoryApi(api, routeDeps), { prefix: '/api/v1' });
+  app.get('/api/docs', { config: { auth: 'none' }, schema: { hide: true } }, async () => app.swagger());
+  return app;
+}
+
+export interface RouteDeps {
+  config: Config;
+  db: Db;
+  clock: Clock;
+}

@@ -1,0 +1,57 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { resolveApiToken, resolveSession, type SessionPolicy } from '../../signin/signin.commands.js';
+import { SESSION_COOKIE } from '../../signin/signin.js';
+import type { Clock } from '../clock.js';
+import type { Db } from '../db/db.js';
+import { Unauthenticated } from '../errors/errors.js';
+
+/**
+ * Authentication for every route, by its `config.auth`:
+ * - 'session' (default): portal pages; a live session cookie, else redirect to /signin.
+ *   An account that must change its password reaches only the change page and sign-out.
+ * - 'token': the JSON API; `Authorization: Bearer pwt_…` only. Cookies are ignored, so
+ *   the API cannot be driven cross-site by a browser (no CSRF surface).
+ * - 'none': public routes (sign-in page, health, metrics, assets).
+ */
+export function registerAuth(app: FastifyInstance, deps: { db: Db; clock: Clock; sessions: SessionPolicy }): void {
+  app.decorateRequest('actor', null);
+  app.decorateRequest('account', null);
+  app.decorateRequest('sessionId', null);
+
+  app.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
+    if (req.url.startsWith('/assets/')) return; // static files: public, no session lookup
+    const mode = req.routeOptions.config?.auth ?? 'session';
+    if (mode === 'token') {
+      const header = req.headers.authorization ?? '';
+      const m = /^Bearer\s+(\S+)$/i.exec(header);
+      const actor = m ? await resolveApiToken(deps.db, m[1]!, deps.clock.now()) : null;
+      if (!actor) {
+        reply.header('www-authenticate', 'Bearer');
+        throw new Unauthenticated('A valid API token is required: Authorization: Bearer <token>');
+      }
+      req.actor = actor;
+      return;
+    }
+    const cookie = req.cookies[SESSION_COOKIE];
+    const resolved = cookie ? await resolveSession(deps.db, cookie, deps.clock.now(), deps.sessions) : null;
+    if (resolved) {
+      req.actor = resolved.actor;
+      req.account = resolved.account;
+      req.sessionId = resolved.sessionId;
+    }
+    if (mode === 'none' || !req.routeOptions.url) return;
+    if (!resolved) {
+      if (cookie) reply.clearCookie(SESSION_COOKIE, { path: '/' });
+      const next = req.method === 'GET' ? `?next=${encodeURIComponent(req.url)}` : '';
+      return reply.redirect(`/signin${next}`, 303);
+    }
+    if (resolved.account.mustChangePassword && !req.routeOptions.config?.allowPasswordChangePending) {
+      return reply.redirect('/password/change', 303);
+    }
+  });
+}
+
+/** A same-site relative path to return to after sign-in; anything else becomes '/'. */
+export function safeNext(next: unknown): string {
+  return typeof next === 'string' && /^\/(?![/\\])[\x21-\x7e]*$/.test(next) && !next.startsWith('/signin') ? next : '/';
+}

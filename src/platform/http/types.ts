@@ -1,0 +1,19 @@
+import type { Account } from '../../directory/directory.js';
+import type { Actor } from '../context.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The signed-in or token-bearing actor, or null. */
+    actor: Actor | null;
+    /** The signed-in account (portal sessions only). */
+    account: Account | null;
+    sessionId: string | null;
+  }
+  interface FastifyContextConfig {
+    /** How the route authenticates: portal session (default), API bearer token, or none. */
+    auth?: 'session' | 'token' | 'none';
+    /** Lets a signed-in account that must change its password reach this route. */
+    allowPasswordChangePending?: boolean;
+  }
+}
+export {};

@@ -1,0 +1,62 @@
+import type { FastifyInstance } from 'fastify';
+import type { RouteDeps } from '../platform/http/app.js';
+import { safeNext } from '../platform/http/auth.js';
+import { renderPage } from '../platform/http/render.js';
+import { DomainError, Invalid } from '../platform/errors/errors.js';
+import { ctxOf, field } from '../platform/http/ctx.js';
+import { MIN_PASSWORD_LENGTH } from './password.js';
+import { changeOwnPassword, SIGNIN_FAILED, signIn, signOut } from './signin.commands.js';
+import { SESSION_COOKIE } from './signin.js';
+
+/** Sign-in, sign-out and password change pages. */
+export function registerSigninRoutes(app: FastifyInstance, { config, db, clock }: RouteDeps): void {
+  const policy = { idleMinutes: config.sessionIdleMinutes, absoluteHours: config.sessionAbsoluteHours };
+
+  app.get('/signin', { config: { auth: 'none' } }, async (req, reply) => {
+    if (req.account) return reply.redirect('/', 303);
+    return renderPage(req, reply, config, 'signin/views/signin.njk', { next: safeNext((req.query as Record<string, unknown>).next) });
+  });
+
+  app.post(
+    '/signin',
+    { config: { auth: 'none', rateLimit: { max: config.signinRateLimitPerMinute, timeWindow: 60_000 } } },
+    async (req, reply) => {
+      const email = field(req.body, 'email');
+      const next = safeNext((req.query as Record<string, unknown>).next);
+      try {
+        const { token, account } = await signIn(db, ctxOf(req, clock.now()), policy, { email, password: field(req.body, 'password'), userAgent: req.headers['user-agent'] ?? '' });
+        reply.setCookie(SESSION_COOKIE, token, { httpOnly: true, sameSite: 'lax', secure: config.cookieSecure, path: '/' });
+        return reply.redirect(account.mustChangePassword ? '/password/change' : next, 303);
+      } catch (err) {
+        if (!(err instanceof DomainError) || err.code !== 'unauthenticated') throw err;
+        reply.code(401);
+        return renderPage(req, reply, config, 'signin/views/signin.njk', { error: SIGNIN_FAILED, email, next });
+      }
+    },
+  );
+
+  app.post('/signout', { config: { allowPasswordChangePending: true } }, async (req, reply) => {
+    if (req.sessionId) await signOut(db, ctxOf(req, clock.now()), req.sessionId);
+    reply.clearCookie(SESSION_COOKIE, { path: '/' });
+    return reply.redirect('/signin', 303);
+  });
+
+  app.get('/password/change', { config: { allowPasswordChangePending: true } }, async (req, reply) =>
+    renderPage(req, reply, config, 'signin/views/password-change.njk', { mustChange: req.account?.mustChangePassword, minLength: MIN_PASSWORD_LENGTH }),
+  );
+
+  app.post('/password/change', { config: { allowPasswordChangePending: true } }, async (req, reply) => {
+    try {
+      await changeOwnPassword(db, ctxOf(req, clock.now()), req.sessionId!, {
+        current: field(req.body, 'current'), next: field(req.body, 'next'), confirm: field(req.body, 'confirm'),
+      });
+      return reply.redirect('/?changed=1', 303);
+    } catch (err) {
+      if (!(err instanceof Invalid)) throw err;
+      reply.code(400);
+      return renderPage(req, reply, config, 'signin/views/password-change.njk', {
+        problems: err.problems.length ? err.problems : [err.message], mustChange: req.account?.mustChangePassword, minLength: MIN_PASSWORD_LENGTH,
+      });
+    }
+  });
+}
