@@ -30,7 +30,7 @@ export function registerServeCommands(program: Command): void {
       const config = configOrExit();
       const handle = await openDatabase(config.databaseUrl);
       try {
-        const r = await migrateToLatest(handle.db);
+        const r = await migrateToLatest(handle.db, handle.schema);
         const applied = r.results?.filter((m) => m.status === 'Success').map((m) => m.migrationName) ?? [];
         console.log(applied.length ? `Applied: ${applied.join(', ')}` : 'Already up to date.');
       } finally {

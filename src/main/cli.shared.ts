@@ -21,7 +21,7 @@ export function fail(message: string, code = 1): never {
 export async function withDatabase<T>(config: Config, fn: (handle: DatabaseHandle) => Promise<T>): Promise<T> {
   const handle = await openDatabase(config.databaseUrl, { poolSize: 4 });
   try {
-    await migrateToLatest(handle.db);
+    await migrateToLatest(handle.db, handle.schema);
     return await fn(handle);
   } finally {
     await handle.close();

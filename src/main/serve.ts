@@ -27,7 +27,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
     throw new Error(`No secret key: run \`postwarden init\` (creates ${config.dataDir}/secret.key) or set POSTWARDEN_SECRET_KEY.`);
   }
   const handle = await openDatabase(config.databaseUrl);
-  await migrateToLatest(handle.db);
+  await migrateToLatest(handle.db, handle.schema);
   const app = await buildApp({ config, db: handle.db, logger, clock: systemClock });
   const { host, port } = splitAddr(config.httpAddr);
   await app.listen({ host, port });

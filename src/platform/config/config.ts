@@ -12,7 +12,7 @@ import { z } from 'zod';
 const addr = z
   .string()
   .regex(/^[^\s:]+:\d{1,5}$/, 'must be host:port, for example 127.0.0.1:8080')
-  .refine((v) => Number(v.split(':').pop()) <= 65535, 'port must be 0–65535');
+  .refine((v) => !/:\d{1,5}$/.test(v) || Number(v.split(':').pop()) <= 65535, 'port must be 0–65535');
 
 const boolish = z.union([z.boolean(), z.enum(['true', 'false', '1', '0'])]).transform((v) => v === true || v === 'true' || v === '1');
 

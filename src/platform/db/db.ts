@@ -12,6 +12,8 @@ export type DialectName = 'sqlite' | 'postgres';
 export interface DatabaseHandle {
   db: Db;
   dialect: DialectName;
+  /** The PostgreSQL schema selected with `?schema=`, if any. */
+  schema?: string;
   /** Closes every connection. */
   close(): Promise<void>;
 }
@@ -67,7 +69,7 @@ export async function openDatabase(url: string, opts: { poolSize?: number } = {}
   // An idle client that loses its server must not crash the process; the next query reports it.
   pool.on('error', () => undefined);
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  return { db, dialect: 'postgres', close: () => db.destroy() };
+  return { db, dialect: 'postgres', schema: parsed.schema, close: () => db.destroy() };
 }
 
 /**
@@ -75,8 +77,10 @@ export async function openDatabase(url: string, opts: { poolSize?: number } = {}
  * so several nodes starting at once migrate exactly once.
  * @throws Error naming the migration that failed.
  */
-export async function migrateToLatest(db: Db): Promise<MigrationResultSet> {
-  const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
+export async function migrateToLatest(db: Db, schema?: string): Promise<MigrationResultSet> {
+  // With several schemas in one database, Kysely must be told which one holds its own
+  // bookkeeping tables, or it finds another schema's and fails.
+  const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations }, migrationTableSchema: schema });
   const result = await migrator.migrateToLatest();
   if (result.error) {
     const failed = result.results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';

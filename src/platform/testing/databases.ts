@@ -33,7 +33,7 @@ export async function createTestDatabase(dialect: DialectName): Promise<Database
   u.searchParams.set('schema', schema);
   const url = u.toString();
   const handle = await openDatabase(url, { poolSize: 5 });
-  await migrateToLatest(handle.db);
+  await migrateToLatest(handle.db, handle.schema);
   return {
     ...handle,
     url,

@@ -1,0 +1,124 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import type { FastifyInstance } from 'fastify';
+import { cliContext } from '../platform/context.js';
+import { describeEachDatabase } from '../platform/testing/databases.js';
+import { makeAccount, makeOrganisation, TEST_PASSWORD } from '../platform/testing/factories.js';
+import { TestClient, testApp } from '../platform/testing/app.js';
+import { createApiToken } from '../signin/signin.commands.js';
+
+describeEachDatabase('directory pages and API are scoped by organisation', (t) => {
+  let app: FastifyInstance;
+  let orgA: Awaited<ReturnType<typeof makeOrganisation>>;
+  let orgB: Awaited<ReturnType<typeof makeOrganisation>>;
+  let la: { email: string };
+  let aUser: { id: string; email: string };
+  let bUser: { id: string; email: string };
+  let plain: { email: string };
+  let admin: { email: string };
+
+  before(async () => {
+    const { db } = t.handle;
+    orgA = await makeOrganisation(db, { name: 'Alpha Community Trust' });
+    orgB = await makeOrganisation(db, { name: 'Bravo Hospital Trust' });
+    la = await makeAccount(db, { organisationId: orgA.id, roles: ['user', 'local-admin'], email: `la@${orgA.domain}` });
+    aUser = await makeAccount(db, { organisationId: orgA.id, displayName: 'Alice Alphason', email: `alice@${orgA.domain}` });
+    bUser = await makeAccount(db, { organisationId: orgB.id, displayName: 'Bob Bravoson', email: `bob@${orgB.domain}` });
+    plain = await makeAccount(db, { organisationId: orgA.id, email: `plain@${orgA.domain}` });
+    admin = await makeAccount(db, { organisationId: orgB.id, roles: ['user', 'platform-admin'], email: `admin@${orgB.domain}` });
+    ({ app } = await testApp(db));
+  });
+  after(async () => app.close());
+
+  async function signedIn(email: string): Promise<TestClient> {
+    const c = new TestClient(app);
+    const r = await c.signIn(email, TEST_PASSWORD);
+    assert.equal(r.status, 303, `sign-in of ${email} failed`);
+    return c;
+  }
+
+  test('an LA lists only their own organisation, even when searching for another', async () => {
+    const c = await signedIn(la.email);
+    const list = await c.get('/accounts');
+    assert.equal(list.status, 200);
+    assert.match(list.body, /alice@/);
+    assert.doesNotMatch(list.body, /bob@|Bravoson/);
+    const search = await c.get('/accounts?q=bob');
+    assert.doesNotMatch(search.body, /bob@|Bravoson/);
+    const orgs = await c.get('/organisations');
+    assert.match(orgs.body, /Alpha Community Trust/);
+    assert.doesNotMatch(orgs.body, /Bravo Hospital Trust/);
+  });
+
+  test('another organisation\'s account or organisation by URL is a plain 404 that leaks nothing', async () => {
+    const c = await signedIn(la.email);
+    for (const url of [`/accounts/${bUser.id}`, `/organisations/${orgB.id}`, `/accounts?org=${orgB.id}`]) {
+      const r = await c.get(url);
+      assert.equal(r.status, 404, url);
+      assert.match(r.body, /Page not found/);
+      assert.doesNotMatch(r.body, /Bravo|bob@/);
+    }
+    const missing = await c.get('/accounts/00000000-0000-4000-8000-000000000000');
+    assert.equal(missing.status, 404);
+    // The two 404s must be indistinguishable apart from per-request tokens.
+    const strip = (s: string): string => s.replace(/value="[^"]*"/g, '');
+    assert.equal(strip((await c.get(`/accounts/${bUser.id}`)).body), strip(missing.body));
+    const own = await c.get(`/accounts/${aUser.id}`);
+    assert.equal(own.status, 200);
+    assert.match(own.body, /Alice Alphason/);
+  });
+
+  test('a user without an administrative role is refused the directory, but sees their own account', async () => {
+    const c = await signedIn(plain.email);
+    assert.equal((await c.get('/accounts')).status, 403);
+    assert.equal((await c.get('/organisations')).status, 403);
+    assert.equal((await c.get('/audit')).status, 403);
+    assert.equal((await c.get(`/accounts/${aUser.id}`)).status, 404);
+    const me = await c.get('/');
+    assert.equal(me.status, 200);
+    assert.doesNotMatch(me.body, /href="\/accounts"/);
+  });
+
+  test('a platform admin sees every organisation', async () => {
+    const c = await signedIn(admin.email);
+    const orgs = await c.get('/organisations');
+    assert.match(orgs.body, /Alpha Community Trust/);
+    assert.match(orgs.body, /Bravo Hospital Trust/);
+    assert.equal((await c.get(`/accounts/${aUser.id}`)).status, 200);
+  });
+
+  test('the API applies the token account\'s scope, and refuses requests without a token', async () => {
+    const { db } = t.handle;
+    const { token } = await createApiToken(db, cliContext(new Date()), { email: la.email, name: 'test' });
+    const auth = { authorization: `Bearer ${token}` };
+    const list = await app.inject({ url: '/api/v1/accounts?limit=200', headers: auth });
+    assert.equal(list.statusCode, 200);
+    const emails = (list.json() as { items: { email: string }[] }).items.map((a) => a.email);
+    assert.ok(emails.includes(aUser.email));
+    assert.ok(!emails.includes(bUser.email));
+    const other = await app.inject({ url: `/api/v1/accounts/${bUser.id}`, headers: auth });
+    assert.equal(other.statusCode, 404);
+    assert.doesNotMatch(other.body, /bob@/);
+    assert.equal((await app.inject({ url: `/api/v1/organisations/${orgB.id}`, headers: auth })).statusCode, 404);
+    const orgs = await app.inject({ url: '/api/v1/organisations', headers: auth });
+    assert.deepEqual((orgs.json() as { items: { id: string }[] }).items.map((o) => o.id), [orgA.id]);
+    assert.equal((await app.inject({ url: '/api/v1/accounts' })).statusCode, 401);
+    assert.equal((await app.inject({ url: '/api/v1/accounts', headers: { authorization: 'Bearer pwt_nonsense' } })).statusCode, 401);
+  });
+
+  test('the API ignores session cookies: a signed-in browser cannot be driven cross-site against it', async () => {
+    const c = await signedIn(admin.email);
+    const r = await app.inject({ url: '/api/v1/accounts', headers: { cookie: c.jar.header() } });
+    assert.equal(r.statusCode, 401);
+  });
+
+  test('OpenAPI describes the API at /api/docs', async () => {
+    const r = await app.inject({ url: '/api/docs' });
+    assert.equal(r.statusCode, 200);
+    const doc = r.json() as { openapi: string; paths: Record<string, unknown> };
+    assert.match(doc.openapi, /^3\./);
+    for (const p of ['/api/v1/accounts', '/api/v1/accounts/{id}', '/api/v1/organisations', '/api/v1/organisations/{id}', '/api/v1/me']) {
+      assert.ok(doc.paths[p], `missing ${p}`);
+    }
+  });
+});

@@ -1,0 +1,41 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { ConfigError, describeConfig, loadConfig } from './config.js';
+
+test('defaults give an embedded SQLite file under ./data and local addresses', () => {
+  const c = loadConfig({});
+  assert.match(c.databaseUrl, /^sqlite:.*data\/postwarden\.sqlite$/);
+  assert.equal(c.httpAddr, '127.0.0.1:8080');
+  assert.equal(c.smtpAddr, '127.0.0.1:2525');
+  assert.equal(c.publicUrl, 'http://127.0.0.1:8080');
+  assert.ok(Object.isFrozen(c));
+});
+
+test('environment variables use the POSTWARDEN_ prefix; DATABASE_URL selects PostgreSQL', () => {
+  const c = loadConfig({ POSTWARDEN_HTTP_ADDR: '0.0.0.0:9000', DATABASE_URL: 'postgres://u:secret@db.example:5432/pw', POSTWARDEN_PLATFORM_DOMAIN: 'mail.example.org' });
+  assert.equal(c.httpAddr, '0.0.0.0:9000');
+  assert.equal(c.platformDomain, 'mail.example.org');
+  assert.match(c.databaseUrl, /^postgres:/);
+  assert.doesNotMatch(JSON.stringify(describeConfig(c)), /secret@/);
+});
+
+test('every problem is reported at once, by the name the user set', () => {
+  try {
+    loadConfig({ POSTWARDEN_HTTP_ADDR: 'nonsense', POSTWARDEN_SMTP_ADDR: 'x:99999', POSTWARDEN_PLATFORM_DOMAIN: 'not a domain', POSTWARDEN_SESSION_IDLE_MINUTES: '-3', POSTWARDEN_TYPO: '1' });
+    assert.fail('expected ConfigError');
+  } catch (err) {
+    assert.ok(err instanceof ConfigError);
+    const text = err.problems.join('\n');
+    for (const name of ['POSTWARDEN_HTTP_ADDR', 'POSTWARDEN_SMTP_ADDR', 'POSTWARDEN_PLATFORM_DOMAIN', 'POSTWARDEN_SESSION_IDLE_MINUTES', 'POSTWARDEN_TYPO']) {
+      assert.match(text, new RegExp(name), `${name} not reported`);
+    }
+    assert.equal(err.problems.length, 5);
+  }
+});
+
+test('the secret key is never shown by describeConfig', () => {
+  const key = 'ab'.repeat(32);
+  const c = loadConfig({ POSTWARDEN_SECRET_KEY: key });
+  assert.equal(c.secretKeyConfigured, true);
+  assert.doesNotMatch(JSON.stringify(describeConfig(c)), new RegExp(key));
+});

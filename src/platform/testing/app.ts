@@ -1,0 +1,79 @@
+import { randomBytes } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../http/app.js';
+import { ManualClock, systemClock, type Clock } from '../clock.js';
+import { type Config, loadConfig } from '../config/config.js';
+import type { Db } from '../db/db.js';
+import { createLogger } from '../log/log.js';
+
+/** A configuration for tests: a fresh secret key, quiet logs, the given overrides. */
+export function testConfig(overrides: Record<string, unknown> = {}): Config {
+  return loadConfig({}, { dataDir: '/tmp/postwarden-test', secretKey: randomBytes(32).toString('hex'), logLevel: 'silent', ...overrides });
+}
+
+/** The real app over a test database (nothing mocked). Use `inject`, or `listen` for browsers. */
+export async function testApp(db: Db, opts: { config?: Config; clock?: Clock } = {}): Promise<{ app: FastifyInstance; config: Config; clock: Clock }> {
+  const config = opts.config ?? testConfig();
+  const clock = opts.clock ?? systemClock;
+  const app = await buildApp({ config, db, logger: createLogger('silent'), clock });
+  await app.ready();
+  return { app, config, clock };
+}
+
+export { ManualClock };
+
+/** Cookie jar for inject(): keeps cookies across requests like a browser would. */
+export class CookieJar {
+  private cookies = new Map<string, string>();
+  store(setCookie: string | string[] | undefined): void {
+    for (const c of [setCookie ?? []].flat()) {
+      const [pair] = c.split(';');
+      const i = pair!.indexOf('=');
+      const name = pair!.slice(0, i).trim();
+      const value = pair!.slice(i + 1).trim();
+      if (value === '' || /expires=Thu, 01 Jan 1970/i.test(c) || /max-age=0/i.test(c)) this.cookies.delete(name);
+      else this.cookies.set(name, value);
+    }
+  }
+  header(): string {
+    return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+  }
+  get(name: string): string | undefined {
+    return this.cookies.get(name);
+  }
+}
+
+/** A signed-in browser-like client for inject(): fetches CSRF tokens from forms as a user would. */
+export class TestClient {
+  readonly jar = new CookieJar();
+  constructor(private app: FastifyInstance) {}
+
+  async get(url: string): Promise<{ status: number; body: string; headers: Record<string, unknown> }> {
+    const r = await this.app.inject({ method: 'GET', url, headers: { cookie: this.jar.header() } });
+    this.jar.store(r.headers['set-cookie'] as string[] | string | undefined);
+    return { status: r.statusCode, body: r.body, headers: r.headers };
+  }
+
+  /** The _csrf value of the first form on a page. */
+  async csrfFrom(url: string): Promise<string> {
+    const page = await this.get(url);
+    const m = /name="_csrf" value="([^"]+)"/.exec(page.body);
+    if (!m) throw new Error(`no CSRF token on ${url} (status ${page.status})`);
+    return m[1]!;
+  }
+
+  async post(url: string, form: Record<string, string>, opts: { csrfFrom?: string; csrf?: string | null } = {}): Promise<{ status: number; body: string; headers: Record<string, unknown> }> {
+    const csrf = opts.csrf === null ? undefined : opts.csrf ?? (await this.csrfFrom(opts.csrfFrom ?? url));
+    const payload = new URLSearchParams({ ...form, ...(csrf ? { _csrf: csrf } : {}) }).toString();
+    const r = await this.app.inject({
+      method: 'POST', url, payload, headers: { cookie: this.jar.header(), 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    this.jar.store(r.headers['set-cookie'] as string[] | string | undefined);
+    return { status: r.statusCode, body: r.body, headers: r.headers };
+  }
+
+  async signIn(email: string, password: string): Promise<{ status: number; location: unknown }> {
+    const r = await this.post('/signin', { email, password });
+    return { status: r.status, location: r.headers.location };
+  }
+}
