@@ -37,10 +37,9 @@ function toOrganisation(r: Selectable<OrganisationTable>, domains: string[]): Or
 }
 
 /** Adds the organisation filter for a scope. An empty scope matches nothing. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 function scoped<Q>(q: Q, column: 'id' | 'organisation_id', scope: OrgScope): Q {
   if (scope.all) return q;
-  const ids = scope.organisationIds.length ? [...scope.organisationIds] : ['\u0000none'];
+  const ids = scope.organisationIds.length ? [...scope.organisationIds] : ['(none)'];
   return (q as unknown as { where(c: string, op: 'in', v: string[]): Q }).where(column, 'in', ids);
 }
 

@@ -66,6 +66,9 @@ describeEachDatabase('directory pages and API are scoped by organisation', (t) =
     const own = await c.get(`/accounts/${aUser.id}`);
     assert.equal(own.status, 200);
     assert.match(own.body, /Alice Alphason/);
+    const ownOrg = await c.get(`/organisations/${orgA.id}`);
+    assert.equal(ownOrg.status, 200);
+    assert.match(ownOrg.body, /Alpha Community Trust/);
   });
 
   test('a user without an administrative role is refused the directory, but sees their own account', async () => {

@@ -53,7 +53,7 @@ export interface PageWatch {
   readonly problems: string[];
   /** Forgives a console error the test caused on purpose (a 4xx document: Chromium logs "Failed to load resource"). */
   expectDocumentStatus(status: number): void;
-  /** Fails with every problem seen since the page was opened (or since the last call). */
+  /** Fails with every problem seen since the page was opened (or since the last call); forgets unused expectations. */
   assertClean(where?: string): void;
 }
 
@@ -100,6 +100,7 @@ export function watchPage(page: Page, baseUrl: string): PageWatch {
     problems,
     expectDocumentStatus: (status) => void expectedStatuses.push(status),
     assertClean(where = page.url()) {
+      expectedStatuses.length = 0;
       const seen = problems.splice(0);
       assert.deepEqual(seen, [], `page problems on ${where}:\n  ${seen.join('\n  ')}`);
     },
