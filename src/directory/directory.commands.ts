@@ -2,16 +2,16 @@ import { randomUUID } from 'node:crypto';
 import { recordAudit } from '../audit/audit.commands.js';
 import type { Ctx } from '../platform/context.js';
 import type { Db } from '../platform/db/db.js';
-import { Invalid, NotFound, Unauthenticated } from '../platform/errors/errors.js';
+import { Forbidden, Invalid, NotFound, Unauthenticated } from '../platform/errors/errors.js';
 import { generateOneTimePassword, hashPassword } from '../signin/password.js';
 import {
   type Account, DEFAULT_HIGH_RISK_AREAS, type Organisation, type Role, type RoleGrant, grantsFor, isRole, isValidEmail, normaliseEmail,
 } from './directory.js';
 import {
-  accountReadScope, authorizeList, authorizePlatformAdmin, authorizeRecord, organisationReadScope,
+  accountManageScope, accountReadScope, authorizeList, authorizePlatformAdmin, authorizeRecord, inScope, organisationReadScope,
 } from './directory.policy.js';
 import {
-  type AccountQuery, countAccounts, findAccount, findAccountByEmail, findOrganisation, findOrganisationByCode, insertAccount, listAccounts,
+  type AccountQuery, countAccounts, updateAccountDetails, findAccount, findAccountByEmail, findOrganisation, findOrganisationByCode, insertAccount, listAccounts,
   listOrganisations, replaceOrganisationDomains, replaceRoles, rolesOf, upsertOrganisation,
 } from './directory.repo.js';
 
@@ -51,6 +51,67 @@ export async function getAccountFor(db: Db, ctx: Ctx, id: string): Promise<Accou
   const account = await findAccount(db, id, scope);
   if (!account) throw new NotFound();
   return { ...account, roles: await rolesOf(db, account.id) };
+}
+
+/**
+ * Every account in the actor's scope matching the filters, a page at a time, for CSV
+ * export. The export itself is audited (who took which list), before the first row.
+ * @throws Forbidden when the actor may see no accounts, NotFound for an organisation out of scope
+ */
+export async function* exportAccountsFor(db: Db, ctx: Ctx, q: { search?: string; organisationId?: string }): AsyncGenerator<Account[]> {
+  const actor = requireActor(ctx);
+  const scope = accountReadScope(actor);
+  authorizeList(scope);
+  if (q.organisationId) authorizeRecord(scope, q.organisationId);
+  await db.transaction().execute((trx) =>
+    recordAudit(trx, ctx, { action: 'directory.accounts.export', organisationId: q.organisationId ?? null, details: { search: q.search ?? null, organisationId: q.organisationId ?? null } }),
+  );
+  let after: string | undefined;
+  for (;;) {
+    const page = await listAccounts(db, scope, { ...q, afterEmail: after, limit: 1000 });
+    if (page.length) yield page;
+    if (page.length < 1000) return;
+    after = page[page.length - 1]!.email;
+  }
+}
+
+export interface AccountEdit {
+  displayName: string;
+  businessArea: string;
+}
+
+/**
+ * Changes an account's display name and business area (the business area decides
+ * whether MFA is required). LAs in their organisations, platform admins anywhere.
+ * @throws NotFound outside read scope, Forbidden when readable but not manageable, Invalid
+ */
+export async function updateAccountFor(db: Db, ctx: Ctx, id: string, edit: AccountEdit): Promise<Account> {
+  const actor = requireActor(ctx);
+  const account = await findAccount(db, id, accountReadScope(actor));
+  if (!account) throw new NotFound();
+  if (!inScope(accountManageScope(actor), account.organisationId)) throw new Forbidden();
+  const displayName = edit.displayName.trim();
+  const businessArea = edit.businessArea.trim();
+  const problems: string[] = [];
+  if (!displayName) problems.push('Enter a display name.');
+  if (displayName.length > 200) problems.push('Display name must be 200 characters or fewer.');
+  if (businessArea.length > 100) problems.push('Business area must be 100 characters or fewer.');
+  if (/[\u0000-\u001f\u007f]/.test(displayName + businessArea)) problems.push('Remove control characters.');
+  if (problems.length) throw new Invalid('The account was not changed.', problems);
+  const changed: Record<string, { from: string; to: string }> = {};
+  if (displayName !== account.displayName) changed.displayName = { from: account.displayName, to: displayName };
+  if (businessArea !== account.businessArea) changed.businessArea = { from: account.businessArea, to: businessArea };
+  if (!Object.keys(changed).length) return account;
+  await db.transaction().execute(async (trx) => {
+    await updateAccountDetails(trx, id, { displayName, businessArea, now: ctx.now.toISOString() });
+    await recordAudit(trx, ctx, { action: 'account.update', organisationId: account.organisationId, target: `account:${id}`, details: changed });
+  });
+  return { ...account, displayName, businessArea };
+}
+
+/** Whether the actor may change this account (to show or hide the Change link). */
+export function canManage(ctx: Ctx, account: Account): boolean {
+  return ctx.actor !== null && inScope(accountManageScope(ctx.actor), account.organisationId);
 }
 
 function clampLimit(limit: number | undefined): number {

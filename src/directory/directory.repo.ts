@@ -208,3 +208,7 @@ export async function localAdminsOf(db: Db, organisationId: string): Promise<Acc
     .execute();
   return rows.map(toAccount);
 }
+
+export async function updateAccountDetails(trx: Db, id: string, d: { displayName: string; businessArea: string; now: string }): Promise<void> {
+  await trx.updateTable('accounts').set({ display_name: d.displayName, business_area: d.businessArea, updated_at: d.now }).where('id', '=', id).execute();
+}

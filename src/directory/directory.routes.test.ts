@@ -16,6 +16,7 @@ describeEachDatabase('directory pages and API are scoped by organisation', (t) =
   let bUser: { id: string; email: string };
   let plain: { email: string };
   let admin: { email: string };
+  let helpdesk: { email: string };
 
   before(async () => {
     const { db } = t.handle;
@@ -26,6 +27,7 @@ describeEachDatabase('directory pages and API are scoped by organisation', (t) =
     bUser = await makeAccount(db, { organisationId: orgB.id, displayName: 'Bob Bravoson', email: `bob@${orgB.domain}` });
     plain = await makeAccount(db, { organisationId: orgA.id, email: `plain@${orgA.domain}` });
     admin = await makeAccount(db, { organisationId: orgB.id, roles: ['user', 'platform-admin'], email: `admin@${orgB.domain}` });
+    helpdesk = await makeAccount(db, { organisationId: orgB.id, roles: ['user', 'helpdesk'], email: `helpdesk@${orgB.domain}` });
     ({ app } = await testApp(db));
   });
   after(async () => app.close());
@@ -113,6 +115,49 @@ describeEachDatabase('directory pages and API are scoped by organisation', (t) =
     const c = await signedIn(admin.email);
     const r = await app.inject({ url: '/api/v1/accounts', headers: { cookie: c.jar.header() } });
     assert.equal(r.statusCode, 401);
+  });
+
+  test('CSV export holds only the actor\'s scope, and is audited', async () => {
+    const c = await signedIn(la.email);
+    const r = await c.get('/accounts/export.csv');
+    assert.equal(r.status, 200);
+    assert.match(String(r.headers['content-type']), /text\/csv/);
+    assert.match(r.body, /^email,display_name/);
+    assert.match(r.body, /alice@/);
+    assert.doesNotMatch(r.body, /bob@|Bravoson/);
+    assert.equal((await c.get(`/accounts/export.csv?org=${orgB.id}`)).status, 404);
+    const wide = await (await signedIn(helpdesk.email)).get('/accounts/export.csv');
+    assert.match(wide.body, /bob@/);
+    assert.equal((await (await signedIn(plain.email)).get('/accounts/export.csv')).status, 403);
+    const events = await t.handle.db.selectFrom('audit_events').select('action').where('action', '=', 'directory.accounts.export').execute();
+    assert.ok(events.length >= 2);
+  });
+
+  test('an LA changes an account in their organisation, audited; elsewhere it is 404, and read-only roles get 403', async () => {
+    const la1 = await signedIn(la.email);
+    const form = await la1.get(`/accounts/${aUser.id}/edit`);
+    assert.equal(form.status, 200);
+    const bad = await la1.post(`/accounts/${aUser.id}/edit`, { displayName: '', businessArea: 'Finance' }, { csrfFrom: `/accounts/${aUser.id}/edit` });
+    assert.equal(bad.status, 400);
+    assert.match(bad.body, /Enter a display name/);
+    const ok = await la1.post(`/accounts/${aUser.id}/edit`, { displayName: 'Alice Alphason', businessArea: 'Finance' }, { csrfFrom: `/accounts/${aUser.id}/edit` });
+    assert.equal(ok.status, 303);
+    const row = await t.handle.db.selectFrom('accounts').select('business_area').where('id', '=', aUser.id).executeTakeFirstOrThrow();
+    assert.equal(row.business_area, 'Finance');
+    const audit = await t.handle.db.selectFrom('audit_events').select(['details', 'organisation_id']).where('action', '=', 'account.update').where('target', '=', `account:${aUser.id}`).execute();
+    assert.equal(audit.length, 1);
+    assert.equal(audit[0]!.organisation_id, orgA.id);
+    assert.match(audit[0]!.details, /Finance/);
+
+    const csrf = await la1.csrfFrom(`/accounts/${aUser.id}/edit`);
+    assert.equal((await la1.get(`/accounts/${bUser.id}/edit`)).status, 404);
+    assert.equal((await la1.post(`/accounts/${bUser.id}/edit`, { displayName: 'Hacked', businessArea: 'x' }, { csrf })).status, 404);
+    const hd = await signedIn(helpdesk.email);
+    const hdCsrf = await hd.csrfFrom('/');
+    assert.equal((await hd.post(`/accounts/${bUser.id}/edit`, { displayName: 'Hacked', businessArea: 'x' }, { csrf: hdCsrf })).status, 403);
+    assert.equal((await la1.post(`/accounts/${aUser.id}/edit`, { displayName: 'No token', businessArea: 'x' }, { csrf: null })).status, 403);
+    const after = await t.handle.db.selectFrom('accounts').select('display_name').where('id', 'in', [aUser.id, bUser.id]).execute();
+    assert.ok(!after.some((a) => a.display_name === 'Hacked' || a.display_name === 'No token'));
   });
 
   test('OpenAPI describes the API at /api/docs', async () => {

@@ -1,10 +1,14 @@
 import type { FastifyInstance } from 'fastify';
 import type { RouteDeps } from '../platform/http/app.js';
-import { ctxOf, isId, queryParam } from '../platform/http/ctx.js';
+import { Readable } from 'node:stream';
+import { csvLine } from '../platform/csv.js';
+import { ctxOf, field, isId, queryParam } from '../platform/http/ctx.js';
 import { renderPage } from '../platform/http/render.js';
-import { NotFound } from '../platform/errors/errors.js';
+import { Invalid, NotFound } from '../platform/errors/errors.js';
 import { ROLE_LABELS } from './directory.js';
-import { getAccountFor, getOrganisationFor, listAccountsFor, listOrganisationsFor } from './directory.commands.js';
+import {
+  canManage, exportAccountsFor, getAccountFor, getOrganisationFor, listAccountsFor, listOrganisationsFor, updateAccountFor,
+} from './directory.commands.js';
 
 const PAGE = 50;
 
@@ -43,6 +47,27 @@ export function registerDirectoryRoutes(app: FastifyInstance, { config, db, cloc
     });
   });
 
+  app.get('/accounts/export.csv', async (req, reply) => {
+    const search = queryParam(req, 'q')?.slice(0, 100);
+    const org = queryParam(req, 'org');
+    if (org !== undefined && !isId(org)) throw new NotFound();
+    const pages = exportAccountsFor(db, ctxOf(req, clock.now()), { search, organisationId: org });
+    // Pull the first page before answering, so that a refusal is a proper error page.
+    const first = await pages.next();
+    async function* lines(): AsyncGenerator<string> {
+      yield csvLine(['email', 'display_name', 'organisation_id', 'business_area', 'status', 'status_reason', 'mobile', 'password_changed_at']);
+      const emit = (a: Awaited<ReturnType<typeof listAccountsFor>>): string =>
+        a.map((x) => csvLine([x.email, x.displayName, x.organisationId, x.businessArea, x.status, x.statusReason, x.mobile, x.passwordChangedAt])).join('');
+      if (!first.done) yield emit(first.value);
+      for await (const page of pages) yield emit(page);
+    }
+    return reply
+      .type('text/csv; charset=utf-8')
+      .header('content-disposition', 'attachment; filename="accounts.csv"')
+      .header('cache-control', 'no-store')
+      .send(Readable.from(lines()));
+  });
+
   app.get('/accounts/:id', async (req, reply) => {
     const { id } = req.params as { id: string };
     if (!isId(id)) throw new NotFound();
@@ -50,7 +75,32 @@ export function registerDirectoryRoutes(app: FastifyInstance, { config, db, cloc
     const account = await getAccountFor(db, ctx, id);
     const organisation = await getOrganisationFor(db, { ...ctx }, account.organisationId).catch(() => undefined);
     return renderPage(req, reply, config, 'directory/views/account.njk', {
-      account, organisation, roleLabels: account.roles.map((g) => ROLE_LABELS[g.role]),
+      account, organisation, roleLabels: account.roles.map((g) => ROLE_LABELS[g.role]), canEdit: canManage(ctx, account),
+      updated: queryParam(req, 'updated') === '1',
     });
+  });
+
+  app.get('/accounts/:id/edit', async (req, reply) => {
+    const { id } = req.params as { id: string };
+    if (!isId(id)) throw new NotFound();
+    const ctx = ctxOf(req, clock.now());
+    const account = await getAccountFor(db, ctx, id);
+    if (!canManage(ctx, account)) throw new NotFound();
+    return renderPage(req, reply, config, 'directory/views/account-edit.njk', { account, values: account });
+  });
+
+  app.post('/accounts/:id/edit', async (req, reply) => {
+    const { id } = req.params as { id: string };
+    if (!isId(id)) throw new NotFound();
+    const values = { displayName: field(req.body, 'displayName'), businessArea: field(req.body, 'businessArea') };
+    try {
+      await updateAccountFor(db, ctxOf(req, clock.now()), id, values);
+      return reply.redirect(`/accounts/${id}?updated=1`, 303);
+    } catch (err) {
+      if (!(err instanceof Invalid)) throw err;
+      const account = await getAccountFor(db, ctxOf(req, clock.now()), id);
+      reply.code(400);
+      return renderPage(req, reply, config, 'directory/views/account-edit.njk', { account, values, problems: err.problems });
+    }
   });
 }
