@@ -7,12 +7,14 @@
 // - src/platform/http/assets/app.js   → dist/public/app.js (starts nhsuk components)
 // - nhsuk-frontend's ES module bundle → dist/public/nhsuk-frontend.min.js
 // - nhsuk-frontend's images (CSS icons) → dist/public/images/
+// - src/platform/http/assets/webauthn.js → dist/public/webauthn.js (security keys)
+// - @simplewebauthn/browser's ES modules → dist/public/simplewebauthn-browser/
 //
 // Idempotent: overwrites the same files every run. Fails (exit 1) if the CSS
 // would load anything from another origin, because the CSP forbids it and the
 // service must not leak users' visits to third parties (nhsuk's default is to
 // fetch Frutiger from assets.nhs.uk; app.scss turns that off).
-import { cpSync, mkdirSync, writeFileSync } from 'node:fs'
+import { cpSync, mkdirSync, statSync, writeFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import * as sass from 'sass'
@@ -59,11 +61,24 @@ function copyScriptsAndImages() {
   cpSync(join(nhsukDir, 'assets/images'), join(outDir, 'images'), { recursive: true })
 }
 
+// Security keys (src/mfa/webauthn.*): the package ships no single ES module bundle,
+// only esm/ (relative imports, no dependencies), so its .js files are copied as they are
+// and webauthn.js imports ./simplewebauthn-browser/index.js.
+function copyWebauthnScripts() {
+  cpSync(join(srcDir, 'webauthn.js'), join(outDir, 'webauthn.js'))
+  const esm = join(root, 'node_modules/@simplewebauthn/browser/esm')
+  cpSync(esm, join(outDir, 'simplewebauthn-browser'), {
+    recursive: true,
+    filter: (from) => statSync(from).isDirectory() || from.endsWith('.js'),
+  })
+}
+
 const started = Date.now()
 try {
   mkdirSync(outDir, { recursive: true })
   const cssBytes = buildCss()
   copyScriptsAndImages()
+  copyWebauthnScripts()
   console.log(`build-assets: dist/public ready (app.css ${cssBytes} bytes) in ${Date.now() - started} ms`)
 } catch (err) {
   console.error(`build-assets: FAILED\n${err instanceof Error ? err.message : String(err)}`)

@@ -57,6 +57,10 @@ if (!existsSync(chromium)) {
   env.PW_CHROMIUM = chromium;
 }
 
+if (!existsSync('/usr/bin/oathtool')) {
+  warnings.push('oathtool not found: TOTP tests use otpauth codes instead of an independent peer (apt-get install oathtool).');
+}
+
 if (warnings.length) banner(warnings);
 if (warnings.length && ci) {
   banner(['CI=true: a skipped half is a failure here.']);

@@ -8,9 +8,9 @@ import { findOrganisationByCode, insertAccount, replaceOrganisationDomains, repl
 
 export const DEMO_ORG_CODE = 'DEMO01';
 
-const PEOPLE: { local: string; name: string; area: string; roles: Role[]; mobile?: string }[] = [
-  { local: 'la', name: 'Lee Adams (Local Administrator)', area: 'IT', roles: ['user', 'local-admin'] },
-  { local: 'finance.officer', name: 'Farah Khan', area: 'Finance', roles: ['user'], mobile: '+447911123456' },
+const PEOPLE: { local: string; name: string; area: string; roles: Role[]; mobile?: string; signIn?: boolean }[] = [
+  { local: 'la', name: 'Lee Adams (Local Administrator)', area: 'IT', roles: ['user', 'local-admin'], signIn: true },
+  { local: 'finance.officer', name: 'Farah Khan', area: 'Finance', roles: ['user'], mobile: '+447911123456', signIn: true },
   { local: 'hr.advisor', name: 'Harriet Jones', area: 'HR', roles: ['user'] },
   { local: 'ward.nurse', name: 'Nia Okafor', area: 'Clinical', roles: ['user'], mobile: '+447400123456' },
   { local: 'porter', name: 'Paul Smith', area: 'Estates', roles: ['user'] },
@@ -18,15 +18,19 @@ const PEOPLE: { local: string; name: string; area: string; roles: Role[]; mobile
 
 /**
  * Seeds a demo organisation with a few accounts, once. Only the quick-start command calls
- * this; `serve` never seeds. The demo LA gets a one-time password (must be changed at
- * first sign-in); the others have none until a reset.
- * @returns the LA's address and one-time password, or null when the demo already exists
+ * this; `serve` never seeds. The demo LA and the Finance officer get one-time passwords
+ * (to be changed at first sign-in; both must also enrol MFA, the LA for the role and the
+ * officer for the high-risk area); the others have none until a reset.
+ * @returns the addresses and one-time passwords, or null when the demo already exists
  */
-export async function seedDemoOrganisation(db: Db, ctx: Ctx, platformDomain: string): Promise<{ laEmail: string; laPassword: string } | null> {
+export async function seedDemoOrganisation(db: Db, ctx: Ctx, platformDomain: string): Promise<{ email: string; password: string; who: string }[] | null> {
   if (await findOrganisationByCode(db, DEMO_ORG_CODE)) return null;
   const domain = `demo-trust.${platformDomain}`;
-  const laPassword = generateOneTimePassword();
-  const laHash = await hashPassword(laPassword);
+  const credentials: { email: string; password: string; who: string; hash: string }[] = [];
+  for (const p of PEOPLE.filter((x) => x.signIn)) {
+    const password = generateOneTimePassword();
+    credentials.push({ email: `${p.local}@${domain}`, password, who: p.name, hash: await hashPassword(password) });
+  }
   const now = ctx.now.toISOString();
   return db.transaction().execute(async (trx) => {
     const { id: orgId } = await upsertOrganisation(trx, {
@@ -36,14 +40,14 @@ export async function seedDemoOrganisation(db: Db, ctx: Ctx, platformDomain: str
     await replaceOrganisationDomains(trx, orgId, [domain]);
     for (const p of PEOPLE) {
       const id = randomUUID();
-      const isLa = p.roles.includes('local-admin');
+      const cred = credentials.find((c) => c.email === `${p.local}@${domain}`);
       await insertAccount(trx, {
         id, organisationId: orgId, email: `${p.local}@${domain}`, displayName: p.name, businessArea: p.area, mobile: p.mobile ?? null,
-        passwordHash: isLa ? laHash : null, mustChangePassword: isLa, now,
+        passwordHash: cred?.hash ?? null, mustChangePassword: cred !== undefined, now,
       });
       await replaceRoles(trx, id, grantsFor(p.roles, orgId));
     }
     await recordAudit(trx, ctx, { action: 'demo.seed', organisationId: orgId, target: `organisation:${orgId}`, details: { accounts: PEOPLE.length } });
-    return { laEmail: `la@${domain}`, laPassword };
+    return credentials.map(({ email, password, who }) => ({ email, password, who }));
   });
 }

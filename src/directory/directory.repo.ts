@@ -18,6 +18,8 @@ export function toAccount(r: Selectable<AccountTable>): Account {
     mobile: r.mobile,
     passwordChangedAt: r.password_changed_at,
     mustChangePassword: Number(r.must_change_password) === 1,
+    mfaRequired: Number(r.mfa_required) === 1,
+    compromisedAt: r.compromised_at,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
   };

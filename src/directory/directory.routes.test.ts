@@ -4,11 +4,12 @@ import type { FastifyInstance } from 'fastify';
 import { cliContext } from '../platform/context.js';
 import { describeEachDatabase } from '../platform/testing/databases.js';
 import { makeAccount, makeOrganisation, TEST_PASSWORD } from '../platform/testing/factories.js';
-import { TestClient, testApp } from '../platform/testing/app.js';
-import { createApiToken } from '../signin/signin.commands.js';
+import { ManualClock, TestClient, testApp } from '../platform/testing/app.js';
+import { createApiToken } from '../signin/tokens.commands.js';
 
 describeEachDatabase('directory pages and API are scoped by organisation', (t) => {
   let app: FastifyInstance;
+  const clock = new ManualClock(new Date());
   let orgA: Awaited<ReturnType<typeof makeOrganisation>>;
   let orgB: Awaited<ReturnType<typeof makeOrganisation>>;
   let la: { email: string };
@@ -28,12 +29,12 @@ describeEachDatabase('directory pages and API are scoped by organisation', (t) =
     plain = await makeAccount(db, { organisationId: orgA.id, email: `plain@${orgA.domain}` });
     admin = await makeAccount(db, { organisationId: orgB.id, roles: ['user', 'platform-admin'], email: `admin@${orgB.domain}` });
     helpdesk = await makeAccount(db, { organisationId: orgB.id, roles: ['user', 'helpdesk'], email: `helpdesk@${orgB.domain}` });
-    ({ app } = await testApp(db));
+    ({ app } = await testApp(db, { clock }));
   });
   after(async () => app.close());
 
   async function signedIn(email: string): Promise<TestClient> {
-    const c = new TestClient(app);
+    const c = new TestClient(app, clock);
     const r = await c.signIn(email, TEST_PASSWORD);
     assert.equal(r.status, 303, `sign-in of ${email} failed`);
     return c;

@@ -9,6 +9,7 @@ import { ROLE_LABELS } from './directory.js';
 import {
   canManage, exportAccountsFor, getAccountFor, getOrganisationFor, listAccountsFor, listOrganisationsFor, updateAccountFor,
 } from './directory.commands.js';
+import { accountSessionsView } from '../signin/sessions.commands.js';
 
 const PAGE = 50;
 
@@ -77,6 +78,7 @@ export function registerDirectoryRoutes(app: FastifyInstance, { config, db, cloc
     return renderPage(req, reply, config, 'directory/views/account.njk', {
       account, organisation, roleLabels: account.roles.map((g) => ROLE_LABELS[g.role]), canEdit: canManage(ctx, account),
       updated: queryParam(req, 'updated') === '1',
+      ...(await accountSessionsView(db, ctx, account, queryParam(req, 'revoked'))),
     });
   });
 

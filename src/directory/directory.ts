@@ -49,6 +49,10 @@ export interface Account {
   mobile: string | null;
   passwordChangedAt: string | null;
   mustChangePassword: boolean;
+  /** Marked individually as requiring MFA. */
+  mfaRequired: boolean;
+  /** When the account was flagged compromised; null when it is not. */
+  compromisedAt: string | null;
   createdAt: string;
   updatedAt: string;
 }

@@ -4,7 +4,7 @@ import { createAdminAccount } from '../directory/directory.commands.js';
 import { ROLES } from '../directory/directory.js';
 import { cliContext } from '../platform/context.js';
 import { DomainError } from '../platform/errors/errors.js';
-import { createApiToken } from '../signin/signin.commands.js';
+import { createApiToken } from '../signin/tokens.commands.js';
 import { configOrExit, fail, withDatabase } from './cli.shared.js';
 
 /** admin create, token create, audit verify. */

@@ -77,8 +77,10 @@ export function registerServeCommands(program: Command): void {
         lines.push(
           '',
           '  One-time credentials (shown once; each must be changed at first sign-in):',
-          `    Platform admin:       ${firstRun.admin.account.email}  ${firstRun.admin.oneTimePassword ?? '(existing account: password unchanged)'}`,
-          `    Demo Local Admin:     ${firstRun.demo.laEmail}  ${firstRun.demo.laPassword}`,
+          `    Platform admin:  ${firstRun.admin.account.email}  ${firstRun.admin.oneTimePassword ?? '(existing account: password unchanged)'}`,
+          ...firstRun.demo.map((d) => `    ${d.who}:  ${d.email}  ${d.password}`),
+          '',
+          '  Privileged and Finance/HR accounts must set up MFA (an authenticator app or a security key) at first sign-in.',
         );
       } else {
         lines.push('', '  Demo data and credentials were created on the first run. To add an admin: postwarden admin create --email … --role platform-admin');

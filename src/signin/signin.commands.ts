@@ -2,15 +2,18 @@ import { randomUUID } from 'node:crypto';
 import { recordAudit } from '../audit/audit.commands.js';
 import type { Account } from '../directory/directory.js';
 import { normaliseEmail } from '../directory/directory.js';
-import { authorizePlatformAdmin } from '../directory/directory.policy.js';
-import { findAccount, findAccountByEmail, rolesOf } from '../directory/directory.repo.js';
+import { findAccount, findAccountByEmail, findOrganisation, rolesOf } from '../directory/directory.repo.js';
+import { mfaReasons } from '../mfa/mfa.js';
+import { factorsOf } from '../mfa/mfa.repo.js';
 import type { Actor, Ctx } from '../platform/context.js';
+import { deriveKey, keyedHash } from '../platform/crypto/secrets.js';
 import type { Db } from '../platform/db/db.js';
-import { Invalid, NotFound, Unauthenticated } from '../platform/errors/errors.js';
+import { Invalid, Unauthenticated } from '../platform/errors/errors.js';
+import { afterFailure, afterSuccess, isLocked } from './lockout.js';
 import { dummyHash, hashPassword, passwordProblems, verifyPassword } from './password.js';
-import { API_TOKEN_PREFIX, hashSecret, newSecret, sessionIsLive, shouldTouch } from './signin.js';
+import { hashSecret, newSecret, sessionIsLive, shouldTouch } from './signin.js';
 import {
-  findApiTokenByHash, findSession, insertApiToken, insertSession, revokeAccountSessions, revokeSession, setPassword, touchApiToken, touchSession,
+  findSession, insertSession, insertSigninEvent, loadThrottle, revokeAccountSessions, revokeSession, saveThrottle, type SessionStage, setPassword, touchSession,
 } from './signin.repo.js';
 
 export interface SessionPolicy {
@@ -18,55 +21,90 @@ export interface SessionPolicy {
   absoluteHours: number;
 }
 
-/** The one message for every failed sign-in: it never says whether the account exists. */
-export const SIGNIN_FAILED = 'Enter a correct email address and password.';
+export interface SigninDeps {
+  policy: SessionPolicy;
+  /** The configured master key: lockout MACs are keyed with a key derived from it. */
+  secretKey: Buffer;
+}
 
-async function actorFor(db: Db, account: Account): Promise<Actor> {
+/** The one message for every failed sign-in: never says whether the account exists or is locked. */
+export const SIGNIN_FAILED = 'Enter a correct email address and password. After repeated failures, sign-in is paused for a few minutes.';
+
+export async function actorFor(db: Db, account: Account): Promise<Actor> {
   return { accountId: account.id, email: account.email, organisationId: account.organisationId, roles: await rolesOf(db, account.id) };
 }
 
+/** Whether the account must use MFA (needs its organisation's high-risk areas and its roles). */
+export async function mfaRequiredFor(db: Db, account: Account): Promise<boolean> {
+  const org = await findOrganisation(db, account.organisationId, { all: true });
+  const reasons = mfaReasons({
+    businessArea: account.businessArea, highRiskAreas: org?.highRiskAreas ?? [], roles: await rolesOf(db, account.id),
+    mfaRequired: account.mfaRequired, compromisedAt: account.compromisedAt,
+  });
+  return reasons.length > 0;
+}
+
 /**
- * Checks a password and opens a session. Unknown addresses cost the same argon2id
- * verification as known ones.
+ * Checks a password and opens a session at the right stage: 'mfa' when the account has
+ * factors (it must pass one), 'enrol' when it must use MFA and has none, else 'full'.
+ * Unknown addresses and locked accounts cost the same argon2id verification and get the
+ * same answer as a wrong password. Every attempt is recorded in the sign-in history.
  * @returns the session cookie value (shown once, stored only as a hash)
  * @throws Unauthenticated with SIGNIN_FAILED, whatever the reason
  */
 export async function signIn(
-  db: Db, ctx: Ctx, policy: SessionPolicy, input: { email: string; password: string; userAgent: string },
-): Promise<{ token: string; account: Account }> {
+  db: Db, ctx: Ctx, deps: SigninDeps, input: { email: string; password: string; userAgent: string; deviceId: string | null },
+): Promise<{ token: string; account: Account; stage: SessionStage }> {
   const email = normaliseEmail(input.email);
   const account = await findAccountByEmail(db, email);
+  const throttle = account ? await loadThrottle(db, account.id) : null;
+  const locked = throttle !== null && isLocked(throttle, ctx.now);
   const ok = await verifyPassword(account?.passwordHash ?? (await dummyHash()), input.password);
-  if (!account || !account.passwordHash || !ok || account.status !== 'active') {
-    await db.transaction().execute((trx) =>
-      recordAudit(trx, ctx, {
-        action: 'signin.password',
-        outcome: 'failure',
-        organisationId: account?.organisationId ?? null,
-        target: account ? `account:${account.id}` : null,
-        details: { reason: !account ? 'unknown-account' : account.status !== 'active' ? `status-${account.status}` : 'wrong-password' },
-      }),
-    );
+  const now = ctx.now.toISOString();
+  const event = { ip: ctx.ip ?? '', user_agent: input.userAgent, device_id: input.deviceId, at: now, step: 'password' as const };
+  if (!account || !account.passwordHash || !ok || locked || account.status !== 'active') {
+    const reason = !account ? 'unknown-account' : locked ? 'locked' : account.status !== 'active' ? `status-${account.status}` : 'wrong-password';
+    await db.transaction().execute(async (trx) => {
+      if (account && throttle && reason === 'wrong-password') {
+        const mac = keyedHash(deriveKey(deps.secretKey, 'signin-failure'), `${account.id}\n${input.password}`);
+        const next = afterFailure(throttle, mac, ctx.now);
+        await saveThrottle(trx, account.id, next, now);
+        if (isLocked(next, ctx.now)) {
+          await recordAudit(trx, ctx, { action: 'signin.locked', organisationId: account.organisationId, target: `account:${account.id}`, outcome: 'failure', details: { until: next.lockedUntil, lockouts: next.lockouts } });
+        }
+      }
+      await insertSigninEvent(trx, { ...event, id: randomUUID(), account_id: account?.id ?? null, organisation_id: account?.organisationId ?? null, outcome: locked ? 'locked' : 'failure' });
+      await recordAudit(trx, ctx, {
+        action: 'signin.password', outcome: 'failure', organisationId: account?.organisationId ?? null, target: account ? `account:${account.id}` : null, details: { reason },
+      });
+    });
     throw new Unauthenticated(SIGNIN_FAILED);
   }
+  const { passwordHash: _omit, ...plain } = account;
+  const hasFactors = (await factorsOf(db, account.id)).length > 0;
+  const stage: SessionStage = hasFactors ? 'mfa' : (await mfaRequiredFor(db, plain)) ? 'enrol' : 'full';
   const token = newSecret();
-  const now = ctx.now.toISOString();
   await db.transaction().execute(async (trx) => {
     await insertSession(trx, {
       id: hashSecret(token), accountId: account.id, createdAt: now, lastSeenAt: now,
-      expiresAt: new Date(ctx.now.getTime() + policy.absoluteHours * 3_600_000).toISOString(),
-      ip: ctx.ip ?? '', userAgent: input.userAgent,
+      expiresAt: new Date(ctx.now.getTime() + deps.policy.absoluteHours * 3_600_000).toISOString(),
+      ip: ctx.ip ?? '', userAgent: input.userAgent, stage, deviceId: input.deviceId, mfaAt: null,
     });
-    await recordAudit(trx, { ...ctx, actor: await actorFor(trx, account) }, {
-      action: 'signin.password', organisationId: account.organisationId, target: `account:${account.id}`,
+    // The counter resets only when sign-in is complete: a correct password must not
+    // clear failures of the second factor.
+    if (stage !== 'mfa') await saveThrottle(trx, account.id, afterSuccess(), now);
+    await insertSigninEvent(trx, { ...event, id: randomUUID(), account_id: account.id, organisation_id: account.organisationId, outcome: 'success' });
+    await recordAudit(trx, { ...ctx, actor: await actorFor(trx, plain) }, {
+      action: 'signin.password', organisationId: account.organisationId, target: `account:${account.id}`, details: { stage },
     });
   });
-  const { passwordHash: _omit, ...plain } = account;
-  return { token, account: plain };
+  return { token, account: plain, stage };
 }
 
 export interface ResolvedSession {
   sessionId: string;
+  stage: SessionStage;
+  deviceId: string | null;
   account: Account;
   actor: Actor;
 }
@@ -79,7 +117,7 @@ export async function resolveSession(db: Db, token: string, now: Date, policy: S
   const account = await findAccount(db, session.accountId, { all: true });
   if (!account || account.status !== 'active') return null;
   if (shouldTouch(session.lastSeenAt, now)) await touchSession(db, session.id, now.toISOString());
-  return { sessionId: session.id, account, actor: await actorFor(db, account) };
+  return { sessionId: session.id, stage: session.stage, deviceId: session.deviceId, account, actor: await actorFor(db, account) };
 }
 
 export async function signOut(db: Db, ctx: Ctx, sessionId: string): Promise<void> {
@@ -112,36 +150,4 @@ export async function changeOwnPassword(
     await revokeAccountSessions(trx, account.id, now, sessionId);
     await recordAudit(trx, ctx, { action: 'account.password.change', organisationId: account.organisationId, target: `account:${account.id}` });
   });
-}
-
-/**
- * Issues an API token for an account. The CLI operator may issue for anyone; in the
- * portal only platform admins may.
- * @returns the token, shown once
- * @throws NotFound, Forbidden
- */
-export async function createApiToken(db: Db, ctx: Ctx, input: { email: string; name: string }): Promise<{ token: string; id: string }> {
-  authorizePlatformAdmin(ctx.actor);
-  const name = input.name.trim();
-  if (!name || name.length > 100) throw new Invalid('Give the token a name of 1–100 characters.');
-  const account = await findAccountByEmail(db, normaliseEmail(input.email));
-  if (!account) throw new NotFound(`No account ${normaliseEmail(input.email)}`);
-  const token = API_TOKEN_PREFIX + newSecret();
-  const id = randomUUID();
-  await db.transaction().execute(async (trx) => {
-    await insertApiToken(trx, { id, accountId: account.id, name, tokenHash: hashSecret(token), createdAt: ctx.now.toISOString() });
-    await recordAudit(trx, ctx, { action: 'token.create', organisationId: account.organisationId, target: `account:${account.id}`, details: { tokenId: id, name } });
-  });
-  return { token, id };
-}
-
-/** The actor an API token acts as, or null when unknown, revoked, or the account is not active. */
-export async function resolveApiToken(db: Db, token: string, now: Date): Promise<Actor | null> {
-  if (!token.startsWith(API_TOKEN_PREFIX) || token.length > 200) return null;
-  const row = await findApiTokenByHash(db, hashSecret(token));
-  if (!row || row.revokedAt) return null;
-  const account = await findAccount(db, row.accountId, { all: true });
-  if (!account || account.status !== 'active') return null;
-  if (!row.lastUsedAt || shouldTouch(row.lastUsedAt, now)) await touchApiToken(db, row.id, now.toISOString());
-  return actorFor(db, account);
 }

@@ -1,10 +1,20 @@
+import type { Selectable } from 'kysely';
 import type { Db } from '../platform/db/db.js';
+import type { SessionTable, SigninEventTable } from '../platform/db/schema.js';
+import { FRESH, type ThrottleState } from './lockout.js';
 
 /** Sessions and API tokens: the only SQL of the sign-in capability. */
+
+export type SessionStage = 'mfa' | 'enrol' | 'full';
 
 export interface SessionRow {
   id: string;
   accountId: string;
+  stage: SessionStage;
+  deviceId: string | null;
+  mfaAt: string | null;
+  challenge: string | null;
+  challengeExpiresAt: string | null;
   createdAt: string;
   lastSeenAt: string;
   expiresAt: string;
@@ -13,16 +23,48 @@ export interface SessionRow {
   revokedAt: string | null;
 }
 
-export async function insertSession(trx: Db, s: Omit<SessionRow, 'revokedAt'>): Promise<void> {
+export async function insertSession(trx: Db, s: Omit<SessionRow, 'revokedAt' | 'challenge' | 'challengeExpiresAt'>): Promise<void> {
   await trx
     .insertInto('sessions')
-    .values({ id: s.id, account_id: s.accountId, created_at: s.createdAt, last_seen_at: s.lastSeenAt, expires_at: s.expiresAt, ip: s.ip, user_agent: s.userAgent.slice(0, 500), revoked_at: null })
+    .values({
+      id: s.id, account_id: s.accountId, created_at: s.createdAt, last_seen_at: s.lastSeenAt, expires_at: s.expiresAt, ip: s.ip,
+      user_agent: s.userAgent.slice(0, 500), revoked_at: null, stage: s.stage, device_id: s.deviceId, mfa_at: s.mfaAt,
+    })
     .execute();
+}
+
+/** Moves a session to a later stage (after a factor or an enrolment). */
+export async function setSessionStage(trx: Db, id: string, stage: SessionStage, mfaAt: string | null): Promise<void> {
+  await trx.updateTable('sessions').set({ stage, ...(mfaAt ? { mfa_at: mfaAt } : {}), challenge: null, challenge_expires_at: null }).where('id', '=', id).execute();
+}
+
+/** Keeps a WebAuthn challenge with the session until it is answered or expires. */
+export async function setSessionChallenge(trx: Db, id: string, challenge: string | null, expiresAt: string | null): Promise<void> {
+  await trx.updateTable('sessions').set({ challenge, challenge_expires_at: expiresAt }).where('id', '=', id).execute();
+}
+
+/** Clears the challenge if it is still this one. @returns whether this call cleared it (exactly once) */
+export async function clearSessionChallenge(trx: Db, id: string, challenge: string): Promise<boolean> {
+  const r = await trx.updateTable('sessions').set({ challenge: null, challenge_expires_at: null }).where('id', '=', id).where('challenge', '=', challenge).executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
+}
+
+/** Live sessions of an account, newest first. */
+export async function listLiveSessions(db: Db, accountId: string, now: string): Promise<SessionRow[]> {
+  const rows = await db.selectFrom('sessions').selectAll().where('account_id', '=', accountId).where('revoked_at', 'is', null).where('expires_at', '>', now).orderBy('last_seen_at', 'desc').execute();
+  return rows.map(toSession);
 }
 
 export async function findSession(db: Db, id: string): Promise<SessionRow | undefined> {
   const r = await db.selectFrom('sessions').selectAll().where('id', '=', id).executeTakeFirst();
-  return r && { id: r.id, accountId: r.account_id, createdAt: r.created_at, lastSeenAt: r.last_seen_at, expiresAt: r.expires_at, ip: r.ip, userAgent: r.user_agent, revokedAt: r.revoked_at };
+  return r && toSession(r);
+}
+
+function toSession(r: Selectable<SessionTable>): SessionRow {
+  return {
+    id: r.id, accountId: r.account_id, createdAt: r.created_at, lastSeenAt: r.last_seen_at, expiresAt: r.expires_at, ip: r.ip, userAgent: r.user_agent,
+    revokedAt: r.revoked_at, stage: r.stage, deviceId: r.device_id, mfaAt: r.mfa_at, challenge: r.challenge, challengeExpiresAt: r.challenge_expires_at,
+  };
 }
 
 export async function touchSession(db: Db, id: string, at: string): Promise<void> {
@@ -74,4 +116,25 @@ export async function setPassword(trx: Db, accountId: string, passwordHash: stri
     .set({ password_hash: passwordHash, password_changed_at: at, must_change_password: mustChange ? 1 : 0, updated_at: at })
     .where('id', '=', accountId)
     .execute();
+}
+
+export async function loadThrottle(db: Db, accountId: string): Promise<ThrottleState> {
+  const r = await db.selectFrom('signin_throttle').selectAll().where('account_id', '=', accountId).executeTakeFirst();
+  return r ? { failures: r.failures, lockouts: r.lockouts, lockedUntil: r.locked_until, lastFailureMac: r.last_failure_mac } : FRESH;
+}
+
+export async function saveThrottle(trx: Db, accountId: string, s: ThrottleState, at: string): Promise<void> {
+  const values = { failures: s.failures, lockouts: s.lockouts, locked_until: s.lockedUntil, last_failure_mac: s.lastFailureMac, updated_at: at };
+  await trx
+    .insertInto('signin_throttle')
+    .values({ account_id: accountId, ...values })
+    .onConflict((oc) => oc.column('account_id').doUpdateSet(values))
+    .execute();
+}
+
+export type SigninEvent = Omit<SigninEventTable, 'user_agent'> & { user_agent: string };
+
+/** Every sign-in step, success or failure, for history and "devices recently used". */
+export async function insertSigninEvent(trx: Db, e: SigninEvent): Promise<void> {
+  await trx.insertInto('signin_events').values({ ...e, user_agent: e.user_agent.slice(0, 500) }).execute();
 }

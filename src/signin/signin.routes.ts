@@ -6,14 +6,20 @@ import { DomainError, Invalid } from '../platform/errors/errors.js';
 import { ctxOf, field } from '../platform/http/ctx.js';
 import { MIN_PASSWORD_LENGTH } from './password.js';
 import { changeOwnPassword, SIGNIN_FAILED, signIn, signOut } from './signin.commands.js';
-import { SESSION_COOKIE } from './signin.js';
+import { DEVICE_COOKIE, SESSION_COOKIE } from './signin.js';
+import { randomBytes } from 'node:crypto';
 
 /** Sign-in, sign-out and password change pages. */
 export function registerSigninRoutes(app: FastifyInstance, { config, db, clock }: RouteDeps): void {
-  const policy = { idleMinutes: config.sessionIdleMinutes, absoluteHours: config.sessionAbsoluteHours };
+  const deps = { policy: { idleMinutes: config.sessionIdleMinutes, absoluteHours: config.sessionAbsoluteHours }, secretKey: config.secretKey };
 
   app.get('/signin', { config: { auth: 'none' } }, async (req, reply) => {
-    if (req.account) return reply.redirect('/', 303);
+    if (req.account && req.sessionStage === 'full') return reply.redirect('/', 303);
+    if (!req.deviceId) {
+      reply.setCookie(DEVICE_COOKIE, randomBytes(18).toString('base64url'), {
+        httpOnly: true, sameSite: 'lax', secure: config.cookieSecure, path: '/', maxAge: 400 * 24 * 3600,
+      });
+    }
     return renderPage(req, reply, config, 'signin/views/signin.njk', { next: safeNext((req.query as Record<string, unknown>).next) });
   });
 
@@ -24,8 +30,12 @@ export function registerSigninRoutes(app: FastifyInstance, { config, db, clock }
       const email = field(req.body, 'email');
       const next = safeNext((req.query as Record<string, unknown>).next);
       try {
-        const { token, account } = await signIn(db, ctxOf(req, clock.now()), policy, { email, password: field(req.body, 'password'), userAgent: req.headers['user-agent'] ?? '' });
+        const { token, account, stage } = await signIn(db, ctxOf(req, clock.now()), deps, {
+          email, password: field(req.body, 'password'), userAgent: req.headers['user-agent'] ?? '', deviceId: req.deviceId,
+        });
         reply.setCookie(SESSION_COOKIE, token, { httpOnly: true, sameSite: 'lax', secure: config.cookieSecure, path: '/' });
+        if (stage === 'mfa') return reply.redirect(`/signin/verify${next !== '/' ? `?next=${encodeURIComponent(next)}` : ''}`, 303);
+        if (stage === 'enrol') return reply.redirect('/security/enrol', 303);
         return reply.redirect(account.mustChangePassword ? '/password/change' : next, 303);
       } catch (err) {
         if (!(err instanceof DomainError) || err.code !== 'unauthenticated') throw err;
@@ -35,7 +45,7 @@ export function registerSigninRoutes(app: FastifyInstance, { config, db, clock }
     },
   );
 
-  app.post('/signout', { config: { allowPasswordChangePending: true } }, async (req, reply) => {
+  app.post('/signout', { config: { allowPasswordChangePending: true, stages: ['mfa', 'enrol'] } }, async (req, reply) => {
     if (req.sessionId) await signOut(db, ctxOf(req, clock.now()), req.sessionId);
     reply.clearCookie(SESSION_COOKIE, { path: '/' });
     return reply.redirect('/signin', 303);

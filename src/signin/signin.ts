@@ -3,6 +3,8 @@ import { createHash, randomBytes } from 'node:crypto';
 /** Pure rules for sessions and API tokens. */
 
 export const SESSION_COOKIE = 'pw_session';
+/** Long-lived random device id: sign-in history lists "devices recently used" by it. */
+export const DEVICE_COOKIE = 'pw_device';
 export const API_TOKEN_PREFIX = 'pwt_';
 
 /** A new random secret for a cookie or token: 32 bytes, base64url. */

@@ -33,6 +33,10 @@ export interface AccountTable {
   password_hash: string | null;
   password_changed_at: string | null;
   must_change_password: number;
+  /** 1 when an LA or admin marked this account as requiring MFA. */
+  mfa_required: Generated<number>;
+  /** Set while the account is flagged compromised (MFA then required). */
+  compromised_at: string | null;
   created_at: string;
   updated_at: string;
 }
@@ -54,6 +58,63 @@ export interface SessionTable {
   ip: string;
   user_agent: string;
   revoked_at: string | null;
+  /** 'mfa' (factor to pass), 'enrol' (must enrol first) or 'full'. */
+  stage: Generated<'mfa' | 'enrol' | 'full'>;
+  device_id: string | null;
+  mfa_at: string | null;
+  /** Pending WebAuthn challenge (base64url) and its expiry. */
+  challenge: string | null;
+  challenge_expires_at: string | null;
+}
+
+export interface MfaFactorTable {
+  id: string;
+  account_id: string;
+  kind: 'totp' | 'webauthn';
+  name: string;
+  /** 'pending' until enrolment is confirmed with a valid code or attestation. */
+  status: 'pending' | 'active';
+  /** TOTP secret, AES-256-GCM with a key derived from the configured secret key. */
+  secret_enc: string | null;
+  /** Last TOTP time step accepted: a code for this step or earlier is a replay. */
+  last_step: number | null;
+  credential_id: string | null;
+  public_key: string | null;
+  sign_count: number | null;
+  transports: string | null;
+  created_at: string;
+  last_used_at: string | null;
+}
+
+export interface RecoveryCodeTable {
+  id: string;
+  account_id: string;
+  /** HMAC-SHA256 with a key derived from the secret key. */
+  code_hash: string;
+  created_at: string;
+  used_at: string | null;
+}
+
+export interface SigninEventTable {
+  id: string;
+  account_id: string | null;
+  organisation_id: string | null;
+  at: string;
+  step: 'password' | 'totp' | 'webauthn' | 'recovery';
+  outcome: 'success' | 'failure' | 'locked';
+  ip: string;
+  user_agent: string;
+  device_id: string | null;
+}
+
+export interface SigninThrottleTable {
+  account_id: string;
+  failures: number;
+  lockouts: number;
+  locked_until: string | null;
+  /** Keyed MAC of the last wrong password: the same wrong password again is not counted. */
+  last_failure_mac: string | null;
+  updated_at: string;
 }
 
 export interface ApiTokenTable {
@@ -104,6 +165,9 @@ export interface Database {
   audit_events: AuditEventTable;
   audit_head: AuditHeadTable;
   app_state: AppStateTable;
+  mfa_factors: MfaFactorTable;
+  recovery_codes: RecoveryCodeTable;
+  signin_events: SigninEventTable;
+  signin_throttle: SigninThrottleTable;
 }
 
-export type { Generated };

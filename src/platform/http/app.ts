@@ -14,6 +14,11 @@ import { registerDashboardRoutes } from '../../dashboard/dashboard.routes.js';
 import { registerDirectoryApi } from '../../directory/directory.api.js';
 import { registerDirectoryRoutes } from '../../directory/directory.routes.js';
 import { registerSigninRoutes } from '../../signin/signin.routes.js';
+import { registerMfaRoutes } from '../../mfa/mfa.routes.js';
+import { registerWebauthnRoutes } from '../../mfa/webauthn.routes.js';
+import { registerCoverageRoutes } from '../../mfa/coverage.routes.js';
+import { registerCoverageApi } from '../../mfa/coverage.api.js';
+import { registerSessionRoutes } from '../../signin/sessions.routes.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/config.js';
 import type { Db } from '../db/db.js';
@@ -103,10 +108,17 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerHealthRoutes(app, db);
   const routeDeps = { config, db, clock };
   registerSigninRoutes(app, routeDeps);
+  registerMfaRoutes(app, routeDeps);
+  registerWebauthnRoutes(app, routeDeps);
+  registerCoverageRoutes(app, routeDeps);
+  registerSessionRoutes(app, routeDeps);
   registerDashboardRoutes(app, routeDeps);
   registerDirectoryRoutes(app, routeDeps);
   registerAuditRoutes(app, routeDeps);
-  await app.register(async (api) => registerDirectoryApi(api, routeDeps), { prefix: '/api/v1' });
+  await app.register(async (api) => {
+    registerDirectoryApi(api, routeDeps);
+    registerCoverageApi(api, routeDeps);
+  }, { prefix: '/api/v1' });
   app.get('/api/docs', { config: { auth: 'none' }, schema: { hide: true } }, async () => app.swagger());
   return app;
 }

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { resolveApiToken, resolveSession, type SessionPolicy } from '../../signin/signin.commands.js';
-import { SESSION_COOKIE } from '../../signin/signin.js';
+import { resolveSession, type SessionPolicy } from '../../signin/signin.commands.js';
+import { resolveApiToken } from '../../signin/tokens.commands.js';
+import { DEVICE_COOKIE, SESSION_COOKIE } from '../../signin/signin.js';
 import type { Clock } from '../clock.js';
 import type { Db } from '../db/db.js';
 import { Unauthenticated } from '../errors/errors.js';
@@ -17,6 +18,8 @@ export function registerAuth(app: FastifyInstance, deps: { db: Db; clock: Clock;
   app.decorateRequest('actor', null);
   app.decorateRequest('account', null);
   app.decorateRequest('sessionId', null);
+  app.decorateRequest('sessionStage', null);
+  app.decorateRequest('deviceId', null);
 
   app.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
     if (req.url.startsWith('/assets/')) return; // static files: public, no session lookup
@@ -32,18 +35,26 @@ export function registerAuth(app: FastifyInstance, deps: { db: Db; clock: Clock;
       req.actor = actor;
       return;
     }
+    const device = req.cookies[DEVICE_COOKIE];
+    req.deviceId = device && /^[A-Za-z0-9_-]{16,64}$/.test(device) ? device : null;
     const cookie = req.cookies[SESSION_COOKIE];
     const resolved = cookie ? await resolveSession(deps.db, cookie, deps.clock.now(), deps.sessions) : null;
     if (resolved) {
       req.actor = resolved.actor;
       req.account = resolved.account;
       req.sessionId = resolved.sessionId;
+      req.sessionStage = resolved.stage;
     }
     if (mode === 'none' || !req.routeOptions.url) return;
     if (!resolved) {
       if (cookie) reply.clearCookie(SESSION_COOKIE, { path: '/' });
       const next = req.method === 'GET' ? `?next=${encodeURIComponent(req.url)}` : '';
       return reply.redirect(`/signin${next}`, 303);
+    }
+    // A half-signed-in session (factor to pass, or enrolment owed) reaches only its own pages.
+    if (resolved.stage !== 'full') {
+      if (req.routeOptions.config?.stages?.includes(resolved.stage)) return;
+      return reply.redirect(resolved.stage === 'mfa' ? '/signin/verify' : '/security/enrol', 303);
     }
     if (resolved.account.mustChangePassword && !req.routeOptions.config?.allowPasswordChangePending) {
       return reply.redirect('/password/change', 303);

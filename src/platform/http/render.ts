@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ROLE_LABELS } from '../../directory/directory.js';
 import { accountReadScope, auditReadScope, organisationReadScope, scopeIsEmpty } from '../../directory/directory.policy.js';
+import { canViewCoverage } from '../../mfa/coverage.policy.js';
 import type { Config } from '../config/config.js';
 
 export interface NavItem {
@@ -16,6 +17,7 @@ export function navFor(req: FastifyRequest): NavItem[] {
   const items: NavItem[] = [{ href: '/', text: 'Dashboard' }];
   if (!scopeIsEmpty(organisationReadScope(actor))) items.push({ href: '/organisations', text: 'Organisations' });
   if (!scopeIsEmpty(accountReadScope(actor))) items.push({ href: '/accounts', text: 'Accounts' });
+  if (canViewCoverage(actor)) items.push({ href: '/mfa/coverage', text: 'MFA coverage' });
   if (!scopeIsEmpty(auditReadScope(actor))) items.push({ href: '/audit', text: 'Audit log' });
   const path = req.url.split('?')[0]!;
   for (const i of items) i.current = i.href === '/' ? path === '/' : path === i.href || path.startsWith(i.href + '/');
@@ -32,7 +34,7 @@ export function layoutContext(req: FastifyRequest, reply: FastifyReply, config: 
     currentUser: account && req.actor
       ? { displayName: account.displayName, email: account.email, roleLabels: [...new Set(req.actor.roles.map((g) => ROLE_LABELS[g.role]))] }
       : undefined,
-    nav: account && !account.mustChangePassword ? navFor(req) : [],
+    nav: account && !account.mustChangePassword && req.sessionStage === 'full' ? navFor(req) : [],
     csrfToken: reply.generateCsrf(),
   };
 }

@@ -8,12 +8,18 @@ declare module 'fastify' {
     /** The signed-in account (portal sessions only). */
     account: Account | null;
     sessionId: string | null;
+    /** The session's stage: 'mfa' and 'enrol' sessions reach only routes that allow them. */
+    sessionStage: 'mfa' | 'enrol' | 'full' | null;
+    /** The long-lived device cookie's value (sign-in history's device id). */
+    deviceId: string | null;
   }
   interface FastifyContextConfig {
     /** How the route authenticates: portal session (default), API bearer token, or none. */
     auth?: 'session' | 'token' | 'none';
     /** Lets a signed-in account that must change its password reach this route. */
     allowPasswordChangePending?: boolean;
+    /** Session stages besides 'full' that may reach this route. */
+    stages?: ReadonlyArray<'mfa' | 'enrol'>;
   }
 }
 export {};

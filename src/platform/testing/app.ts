@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { totpCode } from '../../mfa/mfa.js';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../http/app.js';
 import { ManualClock, systemClock, type Clock } from '../clock.js';
@@ -6,9 +6,15 @@ import { type Config, loadConfig } from '../config/config.js';
 import type { Db } from '../db/db.js';
 import { createLogger } from '../log/log.js';
 
-/** A configuration for tests: a fresh secret key, quiet logs, the given overrides. */
+/** The secret key of test configurations: factories encrypt TOTP secrets with it. */
+export const TEST_SECRET_KEY = '7e57'.repeat(16);
+
+/** TOTP secrets of test accounts, by address (factories fill it; clients use it to pass MFA). */
+export const testTotpSecrets = new Map<string, string>();
+
+/** A configuration for tests: the test secret key, quiet logs, the given overrides. */
 export function testConfig(overrides: Record<string, unknown> = {}): Config {
-  return loadConfig({}, { dataDir: '/tmp/postwarden-test', secretKey: randomBytes(32).toString('hex'), logLevel: 'silent', ...overrides });
+  return loadConfig({}, { dataDir: '/tmp/postwarden-test', secretKey: TEST_SECRET_KEY, logLevel: 'silent', ...overrides });
 }
 
 /** The real app over a test database (nothing mocked). Use `inject`, or `listen` for browsers. */
@@ -46,7 +52,12 @@ export class CookieJar {
 /** A signed-in browser-like client for inject(): fetches CSRF tokens from forms as a user would. */
 export class TestClient {
   readonly jar = new CookieJar();
-  constructor(private app: FastifyInstance) {}
+  /**
+   * With a ManualClock, signIn passes the authenticator step for accounts that have a
+   * test TOTP secret, advancing the clock 30 s first so that every code is fresh (codes
+   * cannot be replayed).
+   */
+  constructor(private app: FastifyInstance, private clock?: ManualClock) {}
 
   async get(url: string): Promise<{ status: number; body: string; headers: Record<string, unknown> }> {
     const r = await this.app.inject({ method: 'GET', url, headers: { cookie: this.jar.header() } });
@@ -73,7 +84,13 @@ export class TestClient {
   }
 
   async signIn(email: string, password: string): Promise<{ status: number; location: unknown }> {
-    const r = await this.post('/signin', { email, password });
+    const r = await this.post('/signin', { email, password }, { csrfFrom: '/signin' });
+    const secret = testTotpSecrets.get(email);
+    if (r.status === 303 && String(r.headers.location).startsWith('/signin/verify') && secret && this.clock) {
+      this.clock.advance(30_000);
+      const v = await this.post('/signin/verify', { code: totpCode(secret, this.clock.now()) }, { csrfFrom: '/signin/verify' });
+      return { status: v.status, location: v.headers.location };
+    }
     return { status: r.status, location: r.headers.location };
   }
 }

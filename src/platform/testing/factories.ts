@@ -1,5 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { grantsFor, type Role } from '../../directory/directory.js';
+import { grantsFor, PRIVILEGED_ROLES, type Role } from '../../directory/directory.js';
+import { newTotpSecret } from '../../mfa/mfa.js';
+import { insertFactor } from '../../mfa/mfa.repo.js';
+import { deriveKey, encryptSecret } from '../crypto/secrets.js';
+import { TEST_SECRET_KEY, testTotpSecrets } from './app.js';
 import { insertAccount, replaceOrganisationDomains, replaceRoles, upsertOrganisation } from '../../directory/directory.repo.js';
 import { hashPassword } from '../../signin/password.js';
 import type { Ctx } from '../context.js';
@@ -24,8 +28,13 @@ export async function makeOrganisation(db: Db, o: { code?: string; name?: string
 
 export async function makeAccount(
   db: Db,
-  a: { organisationId: string; email?: string; displayName?: string; roles?: Role[]; password?: string | null; businessArea?: string; mustChange?: boolean; mobile?: string | null },
-): Promise<{ id: string; email: string; password: string | null }> {
+  a: {
+    organisationId: string; email?: string; displayName?: string; roles?: Role[]; password?: string | null; businessArea?: string; mustChange?: boolean;
+    mobile?: string | null;
+    /** Enrol an authenticator app (default: yes for privileged roles, which must use MFA). */
+    totp?: boolean;
+  },
+): Promise<{ id: string; email: string; password: string | null; totpSecret: string | null }> {
   const id = randomUUID();
   const email = a.email ?? `user-${unique()}@example.test`;
   const password = a.password === undefined ? TEST_PASSWORD : a.password;
@@ -34,7 +43,23 @@ export async function makeAccount(
     mobile: a.mobile ?? null, passwordHash: password ? await hashPassword(password) : null, mustChangePassword: a.mustChange ?? false, now: new Date().toISOString(),
   });
   await replaceRoles(db, id, grantsFor(a.roles ?? ['user'], a.organisationId));
-  return { id, email, password };
+  let totpSecret: string | null = null;
+  if (a.totp ?? (a.roles ?? []).some((r) => PRIVILEGED_ROLES.includes(r))) {
+    totpSecret = await enrolTestTotp(db, id);
+    testTotpSecrets.set(email, totpSecret);
+  }
+  return { id, email, password, totpSecret };
+}
+
+/** Gives an account an active authenticator-app factor; returns its secret. */
+export async function enrolTestTotp(db: Db, accountId: string): Promise<string> {
+  const secret = newTotpSecret();
+  await insertFactor(db, {
+    id: randomUUID(), accountId, kind: 'totp', name: 'Test phone', status: 'active',
+    secretEnc: encryptSecret(deriveKey(Buffer.from(TEST_SECRET_KEY, 'hex'), 'totp-secrets'), secret),
+    credentialId: null, publicKey: null, signCount: null, transports: [], createdAt: new Date().toISOString(),
+  });
+  return secret;
 }
 
 /** A context for commands in tests. */
