@@ -1,0 +1,306 @@
+import { randomUUID } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import { parse } from 'csv-parse';
+import { recordAudit } from '../../audit/audit.commands.js';
+import type { Ctx } from '../../platform/context.js';
+import type { Db } from '../../platform/db/db.js';
+import { Invalid } from '../../platform/errors/errors.js';
+import { grantsFor, type RoleGrant } from '../directory.js';
+import { authorizePlatformAdmin } from '../directory.policy.js';
+import { domainOwners, replaceOrganisationDomains, upsertOrganisation } from '../directory.repo.js';
+import {
+  ACCOUNT_HEADER, type AccountRow, ImportTally, type ImportResult, ORGANISATION_HEADER, type OrganisationRow, mapHeader, parseAccountRecord,
+  LineTracker, parseOrganisationRecord, privilegedRoleChange, sameGrants,
+} from './import.js';
+import {
+  type AccountUpsert, type ImportedOrganisation, MAX_BATCH, findAccountsByEmails, loadOrganisationIds, loadOrganisationsWithDomains,
+  replaceRolesOfAccounts, upsertAccounts,
+} from './import.repo.js';
+
+/**
+ * Streaming CSV import of organisations and accounts. The file is read as a stream and
+ * accounts are written a batch at a time, so memory stays flat however long the file is
+ * (1.5 million rows). Each row is validated before anything is written for it; each batch
+ * commits with its audit events; a batch the database refuses is retried row by row so
+ * only the bad row is rejected.
+ */
+
+export interface ImportOptions {
+  /** Called as the file is read, for a progress bar. totalBytes is 0 when unknown. */
+  onProgress?: (bytesRead: number, totalBytes: number) => void;
+  /** Accounts per transaction; default 1000, at most MAX_BATCH. */
+  batchSize?: number;
+}
+
+export interface StreamImportOptions extends ImportOptions {
+  /** Named in audit events and errors. */
+  fileName: string;
+  totalBytes?: number;
+}
+
+/**
+ * Imports an organisations CSV file. @throws Forbidden (not a platform admin), Invalid
+ * (header row wrong: nothing written), or the file's read error
+ */
+export async function importOrganisationsFile(db: Db, ctx: Ctx, filePath: string, opts: ImportOptions = {}): Promise<ImportResult> {
+  authorizePlatformAdmin(ctx.actor);
+  const { size } = await stat(filePath);
+  return importOrganisationsStream(db, ctx, createReadStream(filePath), { ...opts, fileName: path.basename(filePath), totalBytes: size });
+}
+
+/** Imports an accounts CSV file. @throws Forbidden, Invalid (header row wrong: nothing written), or the file's read error */
+export async function importAccountsFile(db: Db, ctx: Ctx, filePath: string, opts: ImportOptions = {}): Promise<ImportResult> {
+  authorizePlatformAdmin(ctx.actor);
+  const { size } = await stat(filePath);
+  return importAccountsStream(db, ctx, createReadStream(filePath), { ...opts, fileName: path.basename(filePath), totalBytes: size });
+}
+
+/**
+ * Imports organisations from a stream. Creates or updates each by code; an unchanged row
+ * writes nothing. A row naming a domain that another organisation owns is rejected.
+ * One audit event per created or updated organisation, in its transaction.
+ * @throws Forbidden, Invalid (header row wrong: nothing written)
+ */
+export async function importOrganisationsStream(db: Db, ctx: Ctx, input: Readable, opts: StreamImportOptions): Promise<ImportResult> {
+  authorizePlatformAdmin(ctx.actor);
+  const started = performance.now();
+  const tally = new ImportTally();
+  // Organisations are few (10k): one transaction each keeps the domain-ownership check simple.
+  const known = await loadOrganisationsWithDomains(db);
+  for await (const rec of readRecords(input, ORGANISATION_HEADER, opts, tally)) {
+    const parsed = parseOrganisationRecord(rec.fields, rec.positions);
+    if (!parsed.ok) {
+      tally.reject(rec.line, parsed.reason);
+      continue;
+    }
+    try {
+      await writeOrganisation(db, ctx, parsed.row, known.get(parsed.row.code), rec.line, tally, known);
+    } catch (err) {
+      tally.reject(rec.line, `the database refused the row: ${(err as Error).message}`);
+    }
+  }
+  return tally.result(performance.now() - started);
+}
+
+async function writeOrganisation(
+  db: Db, ctx: Ctx, row: OrganisationRow, existing: ImportedOrganisation | undefined, line: number, tally: ImportTally,
+  known: Map<string, ImportedOrganisation>,
+): Promise<void> {
+  const domains = [...row.domains].sort();
+  const sameDomains = existing !== undefined && existing.domains.join(';') === domains.join(';');
+  if (existing && sameDomains && existing.name === row.name && existing.laContact === row.laContact
+    && existing.highRiskAreas.join(';') === row.highRiskAreas.join(';')) {
+    tally.unchanged++;
+    return;
+  }
+  const now = ctx.now.toISOString();
+  const stored = await db.transaction().execute(async (trx) => {
+    const owners = await domainOwners(trx, domains, existing?.id ?? '');
+    if (owners.length) return { rejected: `domain "${owners[0]!.domain}" belongs to another organisation` } as const;
+    const { id, created } = await upsertOrganisation(trx, {
+      id: existing?.id ?? randomUUID(), code: row.code, name: row.name, highRiskAreas: row.highRiskAreas, laContact: row.laContact, now,
+    });
+    if (!sameDomains) await replaceOrganisationDomains(trx, id, domains);
+    await recordAudit(trx, ctx, {
+      action: created ? 'organisation.create' : 'organisation.update', organisationId: id, target: `organisation:${id}`,
+      details: { code: row.code, via: 'import', line, domains },
+    });
+    return { id, created, rejected: undefined };
+  });
+  if (stored.rejected !== undefined) {
+    tally.reject(line, stored.rejected);
+    return;
+  }
+  if (stored.created) tally.created++;
+  else tally.updated++;
+  known.set(row.code, { id: stored.id, ...row, domains });
+}
+
+interface PendingAccount extends AccountRow {
+  line: number;
+  organisationId: string;
+}
+
+/**
+ * Imports accounts from a stream, a batch per transaction. Creates or updates each by
+ * address (the later row wins when an address repeats); an unchanged row writes nothing.
+ * New accounts are active with no password. Roles are replaced with the row's roles
+ * (local-admin scoped to the account's organisation). Each committed batch writes one
+ * `directory.import.accounts` audit event, plus `account.role.change` for every row that
+ * changes privileged roles. @throws Forbidden, Invalid (header row wrong: nothing written),
+ * Error when the database refuses every row of a batch (earlier batches stay imported)
+ */
+export async function importAccountsStream(db: Db, ctx: Ctx, input: Readable, opts: StreamImportOptions): Promise<ImportResult> {
+  authorizePlatformAdmin(ctx.actor);
+  const started = performance.now();
+  const batchSize = Math.min(Math.max(Math.trunc(opts.batchSize ?? 1000), 1), MAX_BATCH);
+  const tally = new ImportTally();
+  const orgIds = await loadOrganisationIds(db);
+  let batch: PendingAccount[] = [];
+  const inBatch = new Set<string>();
+  const flush = async (): Promise<void> => {
+    if (!batch.length) return;
+    const rows = batch;
+    batch = [];
+    inBatch.clear();
+    await writeAccountBatchOrRows(db, ctx, rows, opts.fileName, tally);
+  };
+  for await (const rec of readRecords(input, ACCOUNT_HEADER, opts, tally)) {
+    const parsed = parseAccountRecord(rec.fields, rec.positions);
+    if (!parsed.ok) {
+      tally.reject(rec.line, parsed.reason);
+      continue;
+    }
+    const organisationId = orgIds.get(parsed.row.organisationCode);
+    if (!organisationId) {
+      tally.reject(rec.line, `organisation "${parsed.row.organisationCode}" does not exist`);
+      continue;
+    }
+    // One statement cannot upsert an address twice: write what came before, then the later row wins.
+    if (inBatch.has(parsed.row.email) || batch.length >= batchSize) await flush();
+    batch.push({ ...parsed.row, line: rec.line, organisationId });
+    inBatch.add(parsed.row.email);
+  }
+  await flush();
+  return tally.result(performance.now() - started);
+}
+
+async function writeAccountBatchOrRows(db: Db, ctx: Ctx, rows: PendingAccount[], fileName: string, tally: ImportTally): Promise<void> {
+  try {
+    addCounts(tally, await writeAccountBatch(db, ctx, rows, fileName));
+    return;
+  } catch (batchError) {
+    if (rows.length === 1) {
+      tally.reject(rows[0]!.line, `the database refused the row: ${(batchError as Error).message}`);
+      return;
+    }
+    // Something in the batch broke a constraint: find it, and let the rest land.
+    let refused = 0;
+    for (const row of rows) {
+      try {
+        addCounts(tally, await writeAccountBatch(db, ctx, [row], fileName));
+      } catch (err) {
+        refused++;
+        tally.reject(row.line, `the database refused the row: ${(err as Error).message}`);
+      }
+    }
+    // Every row refused means the database, not the data, is the problem: stop rather than reject the whole file.
+    if (refused === rows.length) {
+      throw new Error(
+        `${fileName}: import stopped at line ${rows[0]!.line}; the database refused every row of the batch (${(batchError as Error).message}). ` +
+          'Earlier batches were imported; importing the file again is safe.',
+      );
+    }
+  }
+}
+
+type Counts = { created: number; updated: number; unchanged: number };
+
+function addCounts(tally: ImportTally, c: Counts): void {
+  tally.created += c.created;
+  tally.updated += c.updated;
+  tally.unchanged += c.unchanged;
+}
+
+/** One transaction: read what exists, upsert what differs, replace changed roles, audit. */
+async function writeAccountBatch(db: Db, ctx: Ctx, rows: readonly PendingAccount[], fileName: string): Promise<Counts> {
+  const now = ctx.now.toISOString();
+  return db.transaction().execute(async (trx) => {
+    const existing = await findAccountsByEmails(trx, rows.map((r) => r.email));
+    const counts: Counts = { created: 0, updated: 0, unchanged: 0 };
+    const upserts: AccountUpsert[] = [];
+    const newGrants: { row: PendingAccount; id?: string; before: RoleGrant[]; after: RoleGrant[] }[] = [];
+    for (const row of rows) {
+      const ex = existing.get(row.email);
+      const after = grantsFor(row.roles, row.organisationId);
+      const fieldsChanged = !ex || ex.organisationId !== row.organisationId || ex.displayName !== row.displayName
+        || ex.businessArea !== row.businessArea || ex.mobile !== row.mobile;
+      const rolesChanged = !ex || !sameGrants(ex.grants, after);
+      if (!fieldsChanged && !rolesChanged) {
+        counts.unchanged++;
+        continue;
+      }
+      if (ex) counts.updated++;
+      else counts.created++;
+      if (fieldsChanged) upserts.push({ id: ex?.id ?? randomUUID(), ...row });
+      if (rolesChanged) newGrants.push({ row, id: ex?.id, before: ex?.grants ?? [], after });
+    }
+    const ids = await upsertAccounts(trx, upserts, now);
+    const grantsById = new Map<string, RoleGrant[]>();
+    for (const g of newGrants) {
+      const id = ids.get(g.row.email) ?? g.id;
+      if (!id) throw new Error(`account ${g.row.email} was not written`); // cannot happen: new rows are always upserted
+      g.id = id;
+      grantsById.set(id, g.after);
+    }
+    await replaceRolesOfAccounts(trx, grantsById);
+    for (const g of newGrants) {
+      const change = privilegedRoleChange(g.before, g.after);
+      if (!change) continue;
+      await recordAudit(trx, ctx, {
+        action: 'account.role.change', organisationId: g.row.organisationId, target: `account:${g.id}`,
+        details: { ...change, via: 'import', file: fileName, line: g.row.line },
+      });
+    }
+    await recordAudit(trx, ctx, {
+      action: 'directory.import.accounts', target: `import:${fileName}`,
+      details: { file: fileName, firstLine: rows[0]!.line, lastLine: rows[rows.length - 1]!.line, ...counts },
+    });
+    return counts;
+  });
+}
+
+interface CsvRecord {
+  fields: string[];
+  /** The line the record starts on (the header is line 1). */
+  line: number;
+  /** Where each expected column sits in `fields`. */
+  positions: number[];
+}
+
+/**
+ * The data records of a CSV stream with their line numbers, after checking the header.
+ * Records are arrays rather than csv-parse `columns` objects: a row with too few or too many
+ * fields is then visible (and rejected with its line) instead of silently padded or cut.
+ * Malformed quoting is reported as a rejection of that line; parsing carries on.
+ * @throws Invalid when the header row is missing or wrong, before any record is yielded
+ */
+async function* readRecords(input: Readable, expected: readonly string[], opts: StreamImportOptions, tally: ImportTally): AsyncGenerator<CsvRecord> {
+  const parser = parse({
+    bom: true, info: true, relax_column_count: true, skip_empty_lines: true, skip_records_with_error: true,
+    max_record_size: 64 * 1024, // a stray quote must not swallow the rest of a 200 MB file into memory
+  });
+  const lines = new LineTracker();
+  parser.on('skip', (err: Error & { lines?: number }) => {
+    tally.rows++;
+    tally.reject(lines.correct(err.lines ?? 0), `the CSV is malformed here: ${err.message}`);
+  });
+  input.on('error', (err) => parser.destroy(err)); // pipe() does not forward a read error
+  input.pipe(parser);
+  let bytes = 0;
+  const total = opts.totalBytes ?? 0;
+  input.on('data', (chunk: Buffer | string) => {
+    bytes += chunk.length;
+    opts.onProgress?.(bytes, total);
+  });
+  let positions: number[] | undefined;
+  try {
+    for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
+      if (!positions) {
+        const header = mapHeader(expected, record);
+        if (!header.ok) throw new Invalid(`${opts.fileName}: ${header.reason}. Nothing was imported.`);
+        positions = header.row;
+        continue;
+      }
+      tally.rows++;
+      yield { fields: record, line: lines.startOf(record, info.lines), positions };
+    }
+  } finally {
+    input.unpipe(parser);
+    input.destroy();
+  }
+  if (!positions) throw new Invalid(`${opts.fileName}: the file is empty; its first row must name the columns ${expected.join(',')}. Nothing was imported.`);
+}
