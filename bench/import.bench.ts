@@ -8,7 +8,8 @@
  * INSERTs in one transaction, so the ratio shows what validation, batching, Kysely and
  * audit cost. Figures drift between machines: compare ratios, not absolutes.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { newId } from '../src/platform/ids.js';
 import { createReadStream, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -26,7 +27,7 @@ import { migrateToLatest, openDatabase } from '../src/platform/db/db.js';
 import { generateAccountsCsv, generateOrganisationsCsv } from './generate-directory.js';
 
 const { values: args } = parseArgs({
-  options: { rows: { type: 'string', default: '1500000' }, reimport: { type: 'boolean', default: false }, 'sqlite-cache-mb': { type: 'string' } },
+  options: { rows: { type: 'string', default: '1500000' }, reimport: { type: 'boolean', default: false }, 'sqlite-cache-mb': { type: 'string' }, only: { type: 'string' } },
 });
 // SQLite's default page cache is 2 MB; at a million rows the random-keyed indexes outgrow it and
 // every insert pays for page reads. This lets a run show the effect without changing db.ts.
@@ -80,7 +81,7 @@ function report(label: string, r: ImportResult, cpu: number): void {
 async function importInto(label: string, url: string, files: { orgs: string; accounts: string }): Promise<number> {
   const handle = await openDatabase(url);
   try {
-    await migrateToLatest(handle.db);
+    await migrateToLatest(handle.db, handle.schema);
     if (handle.dialect === 'sqlite' && SQLITE_CACHE_MB) await sql.raw(`pragma cache_size = -${SQLITE_CACHE_MB * 1024}`).execute(handle.db);
     const ctx = cliContext(new Date());
     let bar = progress(`${label} organisations`);
@@ -125,7 +126,7 @@ async function rawSqliteBaseline(dir: string, accountsCsv: string): Promise<numb
   db.transaction(() => {
     for (let i = 0; i < ORGS; i++) {
       const code = `B${i.toString().padStart(6, '0')}`;
-      orgIds.set(code, randomUUID());
+      orgIds.set(code, newId());
       insertOrg.run(orgIds.get(code), code, code, '[]', 'la', now, now);
     }
   })();
@@ -140,7 +141,7 @@ async function rawSqliteBaseline(dir: string, accountsCsv: string): Promise<numb
   db.exec('begin');
   for await (const rec of createReadStream(accountsCsv).pipe(parse({ from_line: 2 })) as AsyncIterable<string[]>) {
     const [code, email, name, area, mobile, roles] = rec as [string, string, string, string, string, string];
-    const id = randomUUID();
+    const id = newId();
     const orgId = orgIds.get(code)!;
     insertAccount.run(id, orgId, email, name, area, mobile || null, now, now);
     for (const role of roles ? roles.split(';') : ['user']) insertRole.run(id, role, role === 'local-admin' ? orgId : '*');
@@ -175,6 +176,10 @@ async function main(): Promise<void> {
 
     const raw = await rawSqliteBaseline(dir, files.accounts);
     const sqlite = await importInto('SQLite', `sqlite:${path.join(dir, 'bench.sqlite')}`, files);
+    if (args.only === 'sqlite') {
+      console.log(`\nSQLite import ${fmt(sqlite)} rows/s = ${((sqlite / raw) * 100).toFixed(0)}% of the raw baseline (${fmt(raw)} rows/s)`);
+      return;
+    }
     const pgUrl = new URL(PG_URL);
     pgUrl.searchParams.set('schema', schema);
     let postgres: number | undefined;

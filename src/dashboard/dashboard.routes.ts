@@ -21,7 +21,7 @@ export function registerDashboardRoutes(app: FastifyInstance, { config, db, cloc
       isPlatformAdmin: roles.has('platform-admin'),
       isHelpdesk: roles.has('helpdesk'),
       isCsoc: roles.has('csoc'),
-      tools: navFor(req).filter((i) => i.href !== '/'),
+      tools: navFor(req).filter((i) => i.href !== '/' && i.href !== '/security'),
       changed: (req.query as Record<string, unknown>).changed === '1',
     });
   });

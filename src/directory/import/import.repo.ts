@@ -1,3 +1,4 @@
+import { SqliteAdapter, sql } from 'kysely';
 import type { Db } from '../../platform/db/db.js';
 import type { Role, RoleGrant } from '../directory.js';
 
@@ -11,6 +12,25 @@ import type { Role, RoleGrant } from '../directory.js';
  * 32,766 and PostgreSQL's 65,535 limits (the upsert binds 11 per row).
  */
 export const MAX_BATCH = 2000;
+
+/**
+ * Runs a bulk load with SQLite tuned for it: a 256 MB page cache, and the WAL checkpointed
+ * every 40 MB instead of every 4 MB (each checkpoint rewrites and syncs the pages the
+ * batches dirtied, which was half the import's time). One checkpoint at the end, then the
+ * usual settings again. PostgreSQL needs nothing here.
+ */
+export async function withBulkLoad<T>(db: Db, fn: () => Promise<T>): Promise<T> {
+  if (!(db.getExecutor().adapter instanceof SqliteAdapter)) return fn();
+  await sql`pragma cache_size = -262144`.execute(db);
+  await sql`pragma wal_autocheckpoint = 10000`.execute(db);
+  try {
+    return await fn();
+  } finally {
+    await sql`pragma wal_autocheckpoint = 1000`.execute(db);
+    await sql`pragma cache_size = -65536`.execute(db);
+    await sql`pragma wal_checkpoint(PASSIVE)`.execute(db);
+  }
+}
 
 /** Every organisation's id by code, loaded once per import (10k organisations is ~1 MB). */
 export async function loadOrganisationIds(db: Db): Promise<Map<string, string>> {

@@ -35,6 +35,29 @@ export function parseDatabaseUrl(url: string): { dialect: DialectName; location:
 }
 
 /**
+ * better-sqlite3 compiles SQL on every prepare() and Kysely prepares on every query; the
+ * same few hundred statements run over and over, so keep the compiled ones (LRU). Safe
+ * because Kysely runs one query at a time on a SQLite connection.
+ */
+function withStatementCache(raw: SqliteDatabase.Database, max = 500): { close(): void; prepare(sql: string): SqliteDatabase.Statement } {
+  const cache = new Map<string, SqliteDatabase.Statement>();
+  return {
+    close: () => raw.close(),
+    prepare(sql: string) {
+      let stmt = cache.get(sql);
+      if (stmt) {
+        cache.delete(sql);
+      } else {
+        stmt = raw.prepare(sql);
+        if (cache.size >= max) cache.delete(cache.keys().next().value!);
+      }
+      cache.set(sql, stmt);
+      return stmt;
+    },
+  };
+}
+
+/**
  * Opens the database a DATABASE_URL names. SQLite runs in WAL mode with foreign keys on;
  * PostgreSQL gets a pool. `?schema=NAME` on a postgres URL selects (and creates) a schema:
  * the test suite uses it to give each test its own namespace in one database.
@@ -48,7 +71,10 @@ export async function openDatabase(url: string, opts: { poolSize?: number } = {}
     raw.pragma('synchronous = NORMAL');
     raw.pragma('foreign_keys = ON');
     raw.pragma('busy_timeout = 5000');
-    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: raw }) });
+    // 64 MB of page cache (the default is 2 MB): random-keyed indexes of a large directory
+    // otherwise pay a page read for most inserts and lookups.
+    raw.pragma('cache_size = -65536');
+    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(raw) }) });
     return { db, dialect: 'sqlite', close: () => db.destroy() };
   }
   if (parsed.schema) {

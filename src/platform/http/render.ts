@@ -19,6 +19,7 @@ export function navFor(req: FastifyRequest): NavItem[] {
   if (!scopeIsEmpty(accountReadScope(actor))) items.push({ href: '/accounts', text: 'Accounts' });
   if (canViewCoverage(actor)) items.push({ href: '/mfa/coverage', text: 'MFA coverage' });
   if (!scopeIsEmpty(auditReadScope(actor))) items.push({ href: '/audit', text: 'Audit log' });
+  items.push({ href: '/security', text: 'Security' });
   const path = req.url.split('?')[0]!;
   for (const i of items) i.current = i.href === '/' ? path === '/' : path === i.href || path.startsWith(i.href + '/');
   return items;
