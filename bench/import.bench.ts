@@ -1,5 +1,5 @@
 /**
- * Directory import benchmark: `npm run bench:import -- [--rows N] [--reimport] [--sqlite-cache-mb M]`.
+ * Directory import benchmark: `npm run bench:import -- [--rows N] [--reimport] [--sqlite-cache-mb M] [--only sqlite|postgres]`.
  *
  * Generates 10,000 organisations and N accounts (default 1.5 million) as CSV files in the
  * temp directory, then imports them into a fresh SQLite file and a fresh PostgreSQL schema
@@ -174,6 +174,13 @@ async function main(): Promise<void> {
     for await (const _ of createReadStream(files.accounts).pipe(parse({ from_line: 2 }))) parsed++;
     console.log(`${'csv-parse alone'.padEnd(34)} ${fmt(parsed / ((performance.now() - t) / 1000)).padStart(9)} rows/s`);
 
+    if (args.only === 'postgres') {
+      const pgOnly = new URL(PG_URL);
+      pgOnly.searchParams.set('schema', schema);
+      const postgres = await importInto('PostgreSQL', pgOnly.toString(), files);
+      console.log(`\nPostgreSQL import ${fmt(postgres)} rows/s (no SQLite baseline in this run: --only postgres)`);
+      return;
+    }
     const raw = await rawSqliteBaseline(dir, files.accounts);
     const sqlite = await importInto('SQLite', `sqlite:${path.join(dir, 'bench.sqlite')}`, files);
     if (args.only === 'sqlite') {

@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Browser } from 'playwright-core';
-import { browserSkip, checkAxe, launchBrowser, type RunningPortal, startPortal, watchPage } from '../platform/testing/browser.js';
+import { browserSkip, checkAxe, launchBrowser, type RunningPortal, signInThroughForm, startPortal, watchPage } from '../platform/testing/browser.js';
 import { createTestDatabase } from '../platform/testing/databases.js';
 import { TEST_PASSWORD } from '../platform/testing/factories.js';
-import { ManualClock, testTotpSecrets } from '../platform/testing/app.js';
+import { ManualClock } from '../platform/testing/app.js';
 import { seedCoverage, type Seeded } from './coverage.fixtures.js';
-import { totpCode } from './mfa.js';
 
 /**
  * The LA's coverage journey in Chromium: the real forms, CSRF and CSP, axe-core on every
@@ -38,12 +37,7 @@ describe('MFA coverage in Chromium', { skip: browserSkip }, () => {
     const watch = watchPage(page, portal.baseUrl);
     try {
       await page.goto('/signin');
-      await page.getByLabel('Email address').fill(s.la.email);
-      await page.getByLabel('Password', { exact: true }).fill(TEST_PASSWORD);
-      await Promise.all([page.waitForURL((u) => u.pathname === '/signin/verify'), page.getByRole('button', { name: 'Sign in' }).click()]);
-      clock.advance(30_000);
-      await page.getByLabel('Code from your authenticator app').fill(totpCode(testTotpSecrets.get(s.la.email)!, clock.now()));
-      await Promise.all([page.waitForURL((u) => u.pathname === '/'), page.getByRole('button', { name: 'Continue' }).click()]);
+      await signInThroughForm(page, clock, s.la.email, TEST_PASSWORD, (u) => u.pathname === '/');
 
       await page.getByRole('navigation', { name: 'Menu' }).getByRole('link', { name: 'MFA coverage' }).click();
       await page.waitForURL((u) => u.pathname === '/mfa/coverage');

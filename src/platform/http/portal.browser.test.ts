@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { browserSkip, checkAxe, launchBrowser, type PageWatch, type RunningPortal, startPortal, watchPage } from '../testing/browser.js';
+import { browserSkip, checkAxe, launchBrowser, type PageWatch, type RunningPortal, signInThroughForm, startPortal, watchPage } from '../testing/browser.js';
 import { createTestDatabase } from '../testing/databases.js';
 import { makeAccount, makeOrganisation, TEST_PASSWORD } from '../testing/factories.js';
-import { ManualClock, testTotpSecrets } from '../testing/app.js';
-import { totpCode } from '../../mfa/mfa.js';
+import { ManualClock } from '../testing/app.js';
 
 /**
  * The portal's main journeys in a real browser (Debian Chromium): the real forms, CSRF,
@@ -61,25 +60,8 @@ describe('portal in Chromium', { skip: browserSkip }, () => {
     return { context, page, watch: watchPage(page, portal.baseUrl) };
   }
 
-  /**
-   * Fills the real sign-in form and waits for the redirect that follows it. Accounts with
-   * a test authenticator (privileged roles must use MFA) pass the code step as a user
-   * would, with a code for a fresh time step (codes cannot be replayed).
-   */
-  async function signIn(page: Page, email: string, password: string, expectPath: (url: URL) => boolean): Promise<void> {
-    await page.getByLabel('Email address').fill(email);
-    await page.getByLabel('Password', { exact: true }).fill(password);
-    const secret = testTotpSecrets.get(email);
-    if (!secret) {
-      await Promise.all([page.waitForURL(expectPath), page.getByRole('button', { name: 'Sign in' }).click()]);
-      return;
-    }
-    await Promise.all([page.waitForURL((u) => u.pathname === '/signin/verify'), page.getByRole('button', { name: 'Sign in' }).click()]);
-    await checkAxe(page);
-    clock.advance(30_000);
-    await page.getByLabel('Code from your authenticator app').fill(totpCode(secret, clock.now()));
-    await Promise.all([page.waitForURL(expectPath), page.getByRole('button', { name: 'Continue' }).click()]);
-  }
+  const signIn = (page: Page, email: string, password: string, landed: (url: URL) => boolean): Promise<void> =>
+    signInThroughForm(page, clock, email, password, landed);
 
   const path = (page: Page): string => {
     const u = new URL(page.url());

@@ -6,7 +6,8 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/config.js';
 import type { Db } from '../db/db.js';
-import { testApp, testConfig } from './app.js';
+import { totpCode } from '../../mfa/mfa.js';
+import { type ManualClock, testApp, testConfig, testTotpSecrets } from './app.js';
 
 /**
  * Browser tests: the real portal, listening on a loopback port, driven by Debian's
@@ -144,4 +145,27 @@ export async function checkAxe(page: Page): Promise<void> {
   );
   assert.deepEqual(report, [], `axe found ${result.violations.length} violation(s) on ${where}:\n  ${report.join('\n  ')}`);
   watch.assertClean(where);
+}
+
+/**
+ * Signs in through the real form as a person would. Accounts with a test authenticator
+ * (factories give privileged accounts one) pass the code step too, with a code for a
+ * fresh time step (the clock moves on 30 s first: codes cannot be replayed). Runs axe on
+ * the code page. Waits until the page after sign-in matches `landed`.
+ */
+export async function signInThroughForm(
+  page: Page, clock: ManualClock, email: string, password: string, landed: (url: URL) => boolean,
+): Promise<void> {
+  await page.getByLabel('Email address').fill(email);
+  await page.getByLabel('Password', { exact: true }).fill(password);
+  const secret = testTotpSecrets.get(email);
+  if (!secret) {
+    await Promise.all([page.waitForURL(landed), page.getByRole('button', { name: 'Sign in' }).click()]);
+    return;
+  }
+  await Promise.all([page.waitForURL((u) => u.pathname === '/signin/verify'), page.getByRole('button', { name: 'Sign in' }).click()]);
+  await checkAxe(page);
+  clock.advance(30_000);
+  await page.getByLabel('Code from your authenticator app').fill(totpCode(secret, clock.now()));
+  await Promise.all([page.waitForURL(landed), page.getByRole('button', { name: 'Continue' }).click()]);
 }
