@@ -1,10 +1,7 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import type { Browser } from 'playwright-core';
-import { browserSkip, checkAxe, launchBrowser, type RunningPortal, signInThroughForm, startPortal, watchPage } from '../platform/testing/browser.js';
-import { createTestDatabase } from '../platform/testing/databases.js';
+import { describe, test } from 'node:test';
+import { browserSkip, checkAxe, signInThroughForm, useBrowserPortal } from '../platform/testing/browser.js';
 import { TEST_PASSWORD } from '../platform/testing/factories.js';
-import { ManualClock } from '../platform/testing/app.js';
 import { seedCoverage, type Seeded } from './coverage.fixtures.js';
 
 /**
@@ -12,29 +9,12 @@ import { seedCoverage, type Seeded } from './coverage.fixtures.js';
  * page. One database is enough here (the commands and routes tests cover both).
  */
 describe('MFA coverage in Chromium', { skip: browserSkip }, () => {
-  const clock = new ManualClock(new Date());
-  let handle: Awaited<ReturnType<typeof createTestDatabase>>;
-  let portal: RunningPortal;
-  let browser: Browser;
-  let s: Seeded;
-
-  before(async () => {
-    handle = await createTestDatabase('sqlite');
-    s = await seedCoverage(handle.db);
-    portal = await startPortal(handle.db, { clock });
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-    await portal?.close();
-    await handle?.drop();
-  });
+  const fx = useBrowserPortal(seedCoverage);
+  const clock = fx.clock;
 
   test('an LA reads coverage, requires MFA for an area and for a list, each after a preview', { timeout: 180_000 }, async () => {
-    const context = await browser.newContext({ baseURL: portal.baseUrl });
-    context.setDefaultTimeout(30_000);
-    const page = await context.newPage();
-    const watch = watchPage(page, portal.baseUrl);
+    const s: Seeded = fx.seeded;
+    const { context, page, watch } = await fx.openPage();
     try {
       await page.goto('/signin');
       await signInThroughForm(page, clock, s.la.email, TEST_PASSWORD, (u) => u.pathname === '/');
@@ -65,7 +45,7 @@ describe('MFA coverage in Chromium', { skip: browserSkip }, () => {
       await checkAxe(page);
       await Promise.all([page.waitForURL((u) => u.searchParams.get('done') === 'list'), page.locator('#confirm').click()]);
       await page.getByText('1 account was marked as requiring MFA.').waitFor();
-      const row = await handle.db.selectFrom('accounts').select('mfa_required').where('id', '=', s.a.c1!.id).executeTakeFirstOrThrow();
+      const row = await fx.db.selectFrom('accounts').select('mfa_required').where('id', '=', s.a.c1!.id).executeTakeFirstOrThrow();
       assert.equal(Number(row.mfa_required), 1);
       await checkAxe(page);
       watch.assertClean();

@@ -1,11 +1,8 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { after, before, describe, test } from 'node:test';
-import type { Browser } from 'playwright-core';
-import { ManualClock } from '../platform/testing/app.js';
-import { browserSkip, checkAxe, launchBrowser, type RunningPortal, startPortal, watchPage } from '../platform/testing/browser.js';
-import { createTestDatabase } from '../platform/testing/databases.js';
+import { describe, test } from 'node:test';
+import { browserSkip, checkAxe, useBrowserPortal } from '../platform/testing/browser.js';
 import { makeAccount, makeOrganisation, TEST_PASSWORD } from '../platform/testing/factories.js';
 import { totpCode } from './mfa.js';
 
@@ -16,30 +13,15 @@ function oathtool(secret: string, at: Date): string {
 }
 
 describe('TOTP enrolment in Chromium', { skip: browserSkip }, () => {
-  let handle: Awaited<ReturnType<typeof createTestDatabase>>;
-  let portal: RunningPortal;
-  let browser: Browser;
-  const clock = new ManualClock(new Date());
-  let finance: { email: string };
-
-  before(async () => {
-    handle = await createTestDatabase('sqlite');
-    const org = await makeOrganisation(handle.db, { name: 'Fenwick Hospitals NHS Trust', highRiskAreas: ['Finance', 'HR'] });
-    finance = await makeAccount(handle.db, { organisationId: org.id, displayName: 'Fiona Ledger', businessArea: 'Finance', totp: false });
-    portal = await startPortal(handle.db, { clock });
-    browser = await launchBrowser();
+  const fx = useBrowserPortal(async (db) => {
+    const org = await makeOrganisation(db, { name: 'Fenwick Hospitals NHS Trust', highRiskAreas: ['Finance', 'HR'] });
+    return makeAccount(db, { organisationId: org.id, displayName: 'Fiona Ledger', businessArea: 'Finance', totp: false });
   });
-  after(async () => {
-    await browser?.close();
-    await portal?.close();
-    await handle?.drop();
-  });
+  const clock = fx.clock;
 
   test('a Finance account is forced through enrolment, then an oathtool code signs it in', { timeout: 180_000 }, async () => {
-    const context = await browser.newContext({ baseURL: portal.baseUrl });
-    context.setDefaultTimeout(30_000);
-    const page = await context.newPage();
-    watchPage(page, portal.baseUrl);
+    const finance = fx.seeded;
+    const { context, page } = await fx.openPage();
     try {
       await page.goto('/signin');
       await page.getByLabel('Email address').fill(finance.email);

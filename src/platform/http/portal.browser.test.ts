@@ -1,10 +1,8 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { browserSkip, checkAxe, launchBrowser, type PageWatch, type RunningPortal, signInThroughForm, startPortal, watchPage } from '../testing/browser.js';
-import { createTestDatabase } from '../testing/databases.js';
+import { before, describe, test } from 'node:test';
+import type { Page } from 'playwright-core';
+import { browserSkip, checkAxe, signInThroughForm, useBrowserPortal } from '../testing/browser.js';
 import { makeAccount, makeOrganisation, TEST_PASSWORD } from '../testing/factories.js';
-import { ManualClock } from '../testing/app.js';
 
 /**
  * The portal's main journeys in a real browser (Debian Chromium): the real forms, CSRF,
@@ -31,34 +29,13 @@ async function seed(db: Parameters<typeof makeOrganisation>[0]) {
 }
 
 describe('portal in Chromium', { skip: browserSkip }, () => {
-  // Real time, moved on 30 s per MFA sign-in so that each code is for a fresh step.
-  const clock = new ManualClock(new Date());
-  let handle: Awaited<ReturnType<typeof createTestDatabase>>;
-  let portal: RunningPortal;
-  let browser: Browser;
+  const fx = useBrowserPortal(seed);
+  const clock = fx.clock;
+  const openPage = (): ReturnType<typeof fx.openPage> => fx.openPage();
   let data: Seeded;
-
-  before(async () => {
-    handle = await createTestDatabase('sqlite');
-    data = await seed(handle.db);
-    portal = await startPortal(handle.db, { clock });
-    browser = await launchBrowser();
+  before(() => {
+    data = fx.seeded;
   });
-
-  after(async () => {
-    await browser?.close();
-    await portal?.close();
-    await handle?.drop();
-  });
-
-  /** A fresh browser profile (no cookies) with one watched page. */
-  async function openPage(): Promise<{ context: BrowserContext; page: Page; watch: PageWatch }> {
-    const context = await browser.newContext({ baseURL: portal.baseUrl });
-    context.setDefaultTimeout(30_000);
-    context.setDefaultNavigationTimeout(60_000);
-    const page = await context.newPage();
-    return { context, page, watch: watchPage(page, portal.baseUrl) };
-  }
 
   const signIn = (page: Page, email: string, password: string, landed: (url: URL) => boolean): Promise<void> =>
     signInThroughForm(page, clock, email, password, landed);

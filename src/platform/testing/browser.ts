@@ -2,12 +2,14 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { after, before } from 'node:test';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/config.js';
 import type { Db } from '../db/db.js';
 import { totpCode } from '../../mfa/mfa.js';
-import { type ManualClock, testApp, testConfig, testTotpSecrets } from './app.js';
+import { ManualClock, testApp, testConfig, testTotpSecrets } from './app.js';
+import { createTestDatabase } from './databases.js';
 
 /**
  * Browser tests: the real portal, listening on a loopback port, driven by Debian's
@@ -168,4 +170,59 @@ export async function signInThroughForm(
   clock.advance(30_000);
   await page.getByLabel('Code from your authenticator app').fill(totpCode(secret, clock.now()));
   await Promise.all([page.waitForURL(landed), page.getByRole('button', { name: 'Continue' }).click()]);
+}
+
+export interface BrowserPortal<S> {
+  /** The test database the portal runs on. */
+  readonly db: Db;
+  readonly portal: RunningPortal;
+  readonly browser: Browser;
+  /** What `seed` returned. */
+  readonly seeded: S;
+  /** Real time to start with, moved on by signInThroughForm for each code step. */
+  readonly clock: ManualClock;
+  /** A fresh profile (no cookies) on the portal, with one watched page. */
+  openPage(): Promise<{ context: BrowserContext; page: Page; watch: PageWatch }>;
+}
+
+/**
+ * Registers before/after hooks in the current suite: a SQLite test database seeded by
+ * `seed`, the real portal on it, and Chromium; all closed afterwards. One database is
+ * enough for browser journeys (route tests cover both).
+ */
+export function useBrowserPortal<S>(seed: (db: Db) => Promise<S>): BrowserPortal<S> {
+  const clock = new ManualClock(new Date());
+  let handle: Awaited<ReturnType<typeof createTestDatabase>> | undefined;
+  let portal: RunningPortal | undefined;
+  let browser: Browser | undefined;
+  let seeded: S | undefined;
+  before(async () => {
+    handle = await createTestDatabase('sqlite');
+    seeded = await seed(handle.db);
+    portal = await startPortal(handle.db, { clock });
+    browser = await launchBrowser();
+  });
+  after(async () => {
+    await browser?.close();
+    await portal?.close();
+    await handle?.drop();
+  });
+  const ready = <T>(v: T | undefined): T => {
+    if (v === undefined) throw new Error('browser portal not ready: use it inside a test');
+    return v;
+  };
+  return {
+    get db() { return ready(handle).db; },
+    get portal() { return ready(portal); },
+    get browser() { return ready(browser); },
+    get seeded() { return ready(seeded); },
+    clock,
+    async openPage() {
+      const context = await ready(browser).newContext({ baseURL: ready(portal).baseUrl });
+      context.setDefaultTimeout(30_000);
+      context.setDefaultNavigationTimeout(60_000);
+      const page = await context.newPage();
+      return { context, page, watch: watchPage(page, ready(portal).baseUrl) };
+    },
+  };
 }
