@@ -15,14 +15,15 @@ export const MAX_BATCH = 2000;
 
 /**
  * Runs a bulk load with SQLite tuned for it: a 256 MB page cache, and the WAL checkpointed
- * every 40 MB instead of every 4 MB (each checkpoint rewrites and syncs the pages the
- * batches dirtied, which was half the import's time). One checkpoint at the end, then the
- * usual settings again. PostgreSQL needs nothing here.
+ * every 400 MB instead of every 4 MB (each checkpoint rewrites and syncs the pages the
+ * batches dirtied, which was half the import's time; measured at 300k rows: 8.5k rows/s
+ * at 40 MB, 9.0k at 400 MB, 10.1k never — bounded disk use wins). One checkpoint at the
+ * end, then the usual settings again. PostgreSQL needs nothing here.
  */
 export async function withBulkLoad<T>(db: Db, fn: () => Promise<T>): Promise<T> {
   if (!(db.getExecutor().adapter instanceof SqliteAdapter)) return fn();
   await sql`pragma cache_size = -262144`.execute(db);
-  await sql`pragma wal_autocheckpoint = 10000`.execute(db);
+  await sql`pragma wal_autocheckpoint = 100000`.execute(db);
   try {
     return await fn();
   } finally {
