@@ -3,7 +3,7 @@ import { after, before, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { cliContext } from '../platform/context.js';
 import { describeEachDatabase } from '../platform/testing/databases.js';
-import { makeAccount, makeOrganisation, TEST_PASSWORD } from '../platform/testing/factories.js';
+import { makeAccount, makeOrganisation, TEST_PASSWORD, signedInClient } from '../platform/testing/factories.js';
 import { ManualClock, TestClient, testApp } from '../platform/testing/app.js';
 import { createApiToken } from '../signin/tokens.commands.js';
 
@@ -33,12 +33,7 @@ describeEachDatabase('directory pages and API are scoped by organisation', (t) =
   });
   after(async () => app.close());
 
-  async function signedIn(email: string): Promise<TestClient> {
-    const c = new TestClient(app, clock);
-    const r = await c.signIn(email, TEST_PASSWORD);
-    assert.equal(r.status, 303, `sign-in of ${email} failed`);
-    return c;
-  }
+  const signedIn = (email: string): Promise<TestClient> => signedInClient(app, clock, email);
 
   test('an LA lists only their own organisation, even when searching for another', async () => {
     const c = await signedIn(la.email);

@@ -3,7 +3,7 @@ import { after, before, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { cliContext } from '../platform/context.js';
 import { describeEachDatabase } from '../platform/testing/databases.js';
-import { enrolTestTotp, makeAccount, TEST_PASSWORD } from '../platform/testing/factories.js';
+import { enrolTestTotp, makeAccount, TEST_PASSWORD, signedInClient } from '../platform/testing/factories.js';
 import { ManualClock, TestClient, testApp } from '../platform/testing/app.js';
 import { createApiToken } from '../signin/tokens.commands.js';
 import { EXPECTED_A, seedCoverage, type Seeded } from './coverage.fixtures.js';
@@ -33,12 +33,7 @@ describeEachDatabase('MFA coverage pages and API', (t) => {
   });
   after(async () => app.close());
 
-  async function signedIn(email: string): Promise<TestClient> {
-    const c = new TestClient(app, clock);
-    const r = await c.signIn(email, TEST_PASSWORD);
-    assert.equal(r.status, 303, `sign-in of ${email} failed`);
-    return c;
-  }
+  const signedIn = (email: string): Promise<TestClient> => signedInClient(app, clock, email);
   const api = (who: string, method: 'GET' | 'POST', url: string, payload?: object) =>
     app.inject({ method, url, payload, headers: { authorization: `Bearer ${tokens[who]}` } });
   const highRisk = async (orgId: string): Promise<string[]> =>

@@ -5,7 +5,7 @@ import { ManualClock } from '../platform/clock.js';
 import { cliContext } from '../platform/context.js';
 import type { Db } from '../platform/db/db.js';
 import { describeEachDatabase } from '../platform/testing/databases.js';
-import { makeAccount, makeOrganisation, TEST_PASSWORD } from '../platform/testing/factories.js';
+import { makeAccount, makeOrganisation, TEST_PASSWORD, signedInClient } from '../platform/testing/factories.js';
 import { TestClient, testApp, testConfig } from '../platform/testing/app.js';
 import { hashSecret, SESSION_COOKIE } from './signin.js';
 import { createApiToken, resolveApiToken } from './tokens.commands.js';
@@ -37,11 +37,7 @@ describeEachDatabase('sessions: your own sessions and sign-in history', (t) => {
   });
   after(async () => app.close());
 
-  async function signedIn(email: string): Promise<TestClient> {
-    const c = new TestClient(app, clock);
-    assert.equal((await c.signIn(email, TEST_PASSWORD)).status, 303);
-    return c;
-  }
+  const signedIn = (email: string): Promise<TestClient> => signedInClient(app, clock, email);
 
   test('lists your live sessions, marks this one, and shows your recent sign-ins with failures', async () => {
     const stranger = new TestClient(app, clock);
@@ -144,11 +140,7 @@ describeEachDatabase('sessions: sign out of every session (LAs and admins)', (t)
   });
   after(async () => app.close());
 
-  async function signedIn(email: string): Promise<TestClient> {
-    const c = new TestClient(app, clock);
-    assert.equal((await c.signIn(email, TEST_PASSWORD)).status, 303);
-    return c;
-  }
+  const signedIn = (email: string): Promise<TestClient> => signedInClient(app, clock, email);
 
   async function attempt(who: string): Promise<number> {
     const c = await signedIn(actors[who]!.email);

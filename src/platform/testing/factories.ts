@@ -3,7 +3,9 @@ import { grantsFor, PRIVILEGED_ROLES, type Role } from '../../directory/director
 import { newTotpSecret } from '../../mfa/mfa.js';
 import { insertFactor } from '../../mfa/mfa.repo.js';
 import { deriveKey, encryptSecret } from '../crypto/secrets.js';
-import { TEST_SECRET_KEY, testTotpSecrets } from './app.js';
+import assert from 'node:assert/strict';
+import type { FastifyInstance } from 'fastify';
+import { type ManualClock, TEST_SECRET_KEY, TestClient, testTotpSecrets } from './app.js';
 import { insertAccount, replaceOrganisationDomains, replaceRoles, upsertOrganisation } from '../../directory/directory.repo.js';
 import { hashPassword } from '../../signin/password.js';
 import type { Ctx } from '../context.js';
@@ -65,4 +67,15 @@ export async function enrolTestTotp(db: Db, accountId: string): Promise<string> 
 /** A context for commands in tests. */
 export function testCtx(actor: Ctx['actor'], now = new Date()): Ctx {
   return { actor, via: 'web', ip: '127.0.0.1', requestId: `test-${unique()}`, now };
+}
+
+/**
+ * A client signed in through the real form (and, for accounts with a test authenticator,
+ * the code step). Fails the test when sign-in does not end in a redirect.
+ */
+export async function signedInClient(app: FastifyInstance, clock: ManualClock, email: string, password = TEST_PASSWORD): Promise<TestClient> {
+  const c = new TestClient(app, clock);
+  const r = await c.signIn(email, password);
+  assert.equal(r.status, 303, `sign-in of ${email} failed`);
+  return c;
 }
