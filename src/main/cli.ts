@@ -4,6 +4,11 @@ import { ConfigError } from '../platform/config/config.js';
 import { registerAdminCommands } from './cli.admin.js';
 import { registerDataCommands } from './cli.data.js';
 import { registerServeCommands } from './cli.serve.js';
+import { registerAccountsCommands } from './cli.accounts.js';
+import { registerGatewayCommands } from './cli.gateway.js';
+import { registerNotifyCommands } from './cli.notify.js';
+import { registerRecoveryCommands } from './cli.recovery.js';
+import { registerReportsCommands } from './cli.reports.js';
 import { fail } from './cli.shared.js';
 
 /**
@@ -21,6 +26,11 @@ const program = new Command()
 registerServeCommands(program);
 registerAdminCommands(program);
 registerDataCommands(program);
+registerNotifyCommands(program);
+registerGatewayCommands(program);
+registerRecoveryCommands(program);
+registerAccountsCommands(program);
+registerReportsCommands(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (err instanceof ConfigError) fail(err.message, 2);

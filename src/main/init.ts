@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { type Config, loadConfig, SECRET_KEY_FILE } from '../platform/config/config.js';
+import { ensureDkimKey } from '../platform/notify/dkim.js';
 
 /**
  * Makes the data directory and, unless a key is configured, a 32-byte master key file in
@@ -11,6 +12,7 @@ import { type Config, loadConfig, SECRET_KEY_FILE } from '../platform/config/con
  */
 export function ensureDataDir(config: Config, env: Record<string, string | undefined> = process.env): { config: Config; createdKey: boolean } {
   mkdirSync(config.dataDir, { recursive: true, mode: 0o750 });
+  ensureDkimKey(config);
   if (config.secretKeyConfigured) return { config, createdKey: false };
   const keyFile = path.join(config.dataDir, SECRET_KEY_FILE);
   let createdKey = false;

@@ -4,6 +4,7 @@ import { systemClock } from '../platform/clock.js';
 import type { Config } from '../platform/config/config.js';
 import { type DatabaseHandle, migrateToLatest, openDatabase } from '../platform/db/db.js';
 import { createLogger, type Logger } from '../platform/log/log.js';
+import { startJobs } from './jobs.js';
 
 export interface Running {
   app: FastifyInstance;
@@ -34,6 +35,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
   const bound = app.server.address();
   const actualPort = typeof bound === 'object' && bound ? bound.port : port;
   const portalUrl = port === 0 ? config.publicUrl.replace(/:\d+$/, `:${actualPort}`) : config.publicUrl;
+  const jobs = startJobs({ config, db: handle.db, logger, clock: systemClock });
   let stopped = false;
   return {
     app,
@@ -42,6 +44,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
     async stop() {
       if (stopped) return;
       stopped = true;
+      await jobs.stop();
       await app.close();
       await handle.close();
     },

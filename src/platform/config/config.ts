@@ -1,6 +1,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { accountsDefaults, accountsSecrets, accountsShape } from './sections/accounts.js';
+import { gatewayDefaults, gatewaySecrets, gatewayShape } from './sections/gateway.js';
+import { mailtipsDefaults, mailtipsSecrets, mailtipsShape } from './sections/mailtips.js';
+import { notifyDefaults, notifySecrets, notifyShape } from './sections/notify.js';
+import { recoveryDefaults, recoverySecrets, recoveryShape } from './sections/recovery.js';
+import { reportsDefaults, reportsSecrets, reportsShape } from './sections/reports.js';
 
 /**
  * One configuration schema for every entry point (serve, CLI, tests). Sources, later
@@ -38,8 +44,17 @@ const schema = z
     helpdeskPhone: z.string().min(1),
     helpdeskEmail: z.string().email(),
     helpdeskHours: z.string().min(1),
+    ...notifyShape,
+    ...gatewayShape,
+    ...mailtipsShape,
+    ...recoveryShape,
+    ...accountsShape,
+    ...reportsShape,
   })
   .strict();
+
+/** Settings that hold secrets: masked by describeConfig. */
+const secretSettings: readonly string[] = [...notifySecrets, ...gatewaySecrets, ...mailtipsSecrets, ...recoverySecrets, ...accountsSecrets, ...reportsSecrets];
 
 type Parsed = z.infer<typeof schema>;
 
@@ -69,6 +84,12 @@ export const defaults: Record<string, unknown> = {
   helpdeskPhone: '0300 000 0000',
   helpdeskEmail: 'helpdesk@postwarden.test',
   helpdeskHours: '24 hours a day, 7 days a week',
+  ...notifyDefaults,
+  ...gatewayDefaults,
+  ...mailtipsDefaults,
+  ...recoveryDefaults,
+  ...accountsDefaults,
+  ...reportsDefaults,
 };
 
 /** Keys a user may set, with the environment variable that sets each. */
@@ -148,8 +169,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 
 /** A copy safe to print: secrets and credentials in URLs are masked. */
 export function describeConfig(config: Config): Record<string, unknown> {
+  const masked: Record<string, unknown> = {};
+  for (const key of secretSettings) {
+    const v = (config as Record<string, unknown>)[key];
+    if (v !== undefined) masked[key] = '[set]';
+  }
   return {
     ...config,
+    ...masked,
     secretKey: config.secretKeyConfigured ? '[set]' : '[not set]',
     databaseUrl: config.databaseUrl.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@'),
   };

@@ -1,4 +1,13 @@
 import type { Generated } from 'kysely';
+import type { BulletinsTables } from '../../bulletins/bulletins.tables.js';
+import type { CompromiseTables } from '../../compromise/compromise.tables.js';
+import type { GatewayTables } from '../../gateway/gateway.tables.js';
+import type { MailtipsTables } from '../../mailtips/mailtips.tables.js';
+import type { PhonesTables } from '../../phones/phones.tables.js';
+import type { RecoveryTables } from '../../recovery/recovery.tables.js';
+import type { RemindersTables } from '../../reminders/reminders.tables.js';
+import type { ReportsTables } from '../../reports/reports.tables.js';
+import type { NotifyTables } from '../notify/notify.tables.js';
 
 /**
  * Table types as the application sees them. Times are ISO-8601 UTC strings
@@ -155,7 +164,9 @@ export interface AppStateTable {
   value: string;
 }
 
-export interface Database {
+/** Every table: the foundation's below, each capability's from its own `*.tables.ts`. */
+export interface Database
+  extends NotifyTables, BulletinsTables, RemindersTables, GatewayTables, MailtipsTables, RecoveryTables, PhonesTables, CompromiseTables, ReportsTables {
   organisations: OrganisationTable;
   organisation_domains: OrganisationDomainTable;
   accounts: AccountTable;
