@@ -8,6 +8,8 @@ import { MIN_PASSWORD_LENGTH } from './password.js';
 import { changeOwnPassword, SIGNIN_FAILED, signIn, signOut } from './signin.commands.js';
 import { DEVICE_COOKIE, SESSION_COOKIE } from './signin.js';
 import { randomBytes } from 'node:crypto';
+import { hasSecurityQuestions } from '../recovery/questions.commands.js';
+import { QUESTIONS_PROMPT_COOKIE } from '../recovery/questions.routes.js';
 
 /** Sign-in, sign-out and password change pages. */
 export function registerSigninRoutes(app: FastifyInstance, { config, db, clock }: RouteDeps): void {
@@ -34,6 +36,9 @@ export function registerSigninRoutes(app: FastifyInstance, { config, db, clock }
           email, password: field(req.body, 'password'), userAgent: req.headers['user-agent'] ?? '', deviceId: req.deviceId,
         });
         reply.setCookie(SESSION_COOKIE, token, { httpOnly: true, sameSite: 'lax', secure: config.cookieSecure, path: '/' });
+        // Without security questions, the first page after a complete sign-in asks for them (recovery/questions.routes.ts).
+        if (await hasSecurityQuestions(db, account.id)) reply.clearCookie(QUESTIONS_PROMPT_COOKIE, { path: '/' });
+        else reply.setCookie(QUESTIONS_PROMPT_COOKIE, '1', { httpOnly: true, sameSite: 'lax', secure: config.cookieSecure, path: '/' });
         if (stage === 'mfa') return reply.redirect(`/signin/verify${next !== '/' ? `?next=${encodeURIComponent(next)}` : ''}`, 303);
         if (stage === 'enrol') return reply.redirect('/security/enrol', 303);
         return reply.redirect(account.mustChangePassword ? '/password/change' : next, 303);

@@ -8,6 +8,8 @@ import type { FastifyInstance } from 'fastify';
 import { type ManualClock, TEST_SECRET_KEY, TestClient, testTotpSecrets } from './app.js';
 import { insertAccount, replaceOrganisationDomains, replaceRoles, upsertOrganisation } from '../../directory/directory.repo.js';
 import { hashPassword } from '../../signin/password.js';
+import { storeSecurityQuestions } from '../../recovery/questions.commands.js';
+import { QUESTIONS } from '../../recovery/recovery.js';
 import type { Ctx } from '../context.js';
 import type { Db } from '../db/db.js';
 
@@ -17,6 +19,13 @@ let counter = 0;
 const unique = (): string => `${Date.now().toString(36)}${(counter++).toString(36)}${randomUUID().slice(0, 4)}`;
 
 export const TEST_PASSWORD = 'correct-battery-horse-99';
+
+/** Security answers every factory account gets unless `securityQuestions: false`. */
+export const TEST_SECURITY_ANSWERS = [
+  { question: QUESTIONS[0]!, answer: 'first school' },
+  { question: QUESTIONS[1]!, answer: 'born town' },
+  { question: QUESTIONS[2]!, answer: 'first car' },
+];
 
 export async function makeOrganisation(db: Db, o: { code?: string; name?: string; domains?: string[]; highRiskAreas?: string[] } = {}): Promise<{ id: string; code: string; name: string; domain: string }> {
   const u = unique();
@@ -35,6 +44,8 @@ export async function makeAccount(
     mobile?: string | null;
     /** Enrol an authenticator app (default: yes for privileged roles, which must use MFA). */
     totp?: boolean;
+    /** Set TEST_SECURITY_ANSWERS (default: yes, so sign-in does not stop at the questions prompt). */
+    securityQuestions?: boolean;
   },
 ): Promise<{ id: string; email: string; password: string | null; totpSecret: string | null }> {
   const id = randomUUID();
@@ -45,6 +56,7 @@ export async function makeAccount(
     mobile: a.mobile ?? null, passwordHash: password ? await hashPassword(password) : null, mustChangePassword: a.mustChange ?? false, now: new Date().toISOString(),
   });
   await replaceRoles(db, id, grantsFor(a.roles ?? ['user'], a.organisationId));
+  if (a.securityQuestions ?? true) await storeSecurityQuestions(db, Buffer.from(TEST_SECRET_KEY, 'hex'), id, TEST_SECURITY_ANSWERS, new Date().toISOString());
   let totpSecret: string | null = null;
   if (a.totp ?? (a.roles ?? []).some((r) => PRIVILEGED_ROLES.includes(r))) {
     totpSecret = await enrolTestTotp(db, id);

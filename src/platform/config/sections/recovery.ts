@@ -4,9 +4,48 @@ import { z } from 'zod';
  * Settings for security questions, verified resets, reset review (issue 4). Merged into the one schema in ../config.ts:
  * each key becomes POSTWARDEN_<KEY_IN_UPPER_SNAKE_CASE> and a key of the JSON config file.
  */
-export const recoveryShape = {} satisfies z.ZodRawShape;
+export const recoveryShape = {
+  /** Failed verifications (questions or second factor) before verification of an account is locked. */
+  recoveryMaxFailures: z.coerce.number().int().min(1).max(20),
+  /** How long verification of an account stays locked after too many failures. */
+  recoveryLockMinutes: z.coerce.number().int().min(1).max(24 * 60),
+  /** How long a passed verification may be used for one reset. */
+  recoveryVerificationMinutes: z.coerce.number().int().min(1).max(60),
+  /** How long a one-time code sent by SMS is valid. */
+  recoverySmsCodeMinutes: z.coerce.number().int().min(1).max(30),
+  /** Self-service reset requests per client address per minute. */
+  recoverySelfServiceRateLimitPerMinute: z.coerce.number().int().min(1).max(10_000),
+  /** Every self-service answer takes at least this long, so that timing does not say whether an account exists. */
+  recoverySelfServiceFloorMs: z.coerce.number().int().min(0).max(10_000),
+  /** LAs are reminded to review resets when their last review is older than this. */
+  recoveryReviewIntervalDays: z.coerce.number().int().min(1).max(3650),
+  /** Working hours for the "outside working hours" flag, e.g. `Mon-Fri 08:00-18:00`. */
+  recoveryWorkingHours: z.string().regex(/^(Mon|Tue|Wed|Thu|Fri|Sat|Sun)-(Mon|Tue|Wed|Thu|Fri|Sat|Sun) ([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-4]):[0-5]\d$/, 'must look like Mon-Fri 08:00-18:00'),
+  /** Time zone of the working hours (IANA name). */
+  recoveryTimeZone: z.string().refine((v) => {
+    try {
+      new Intl.DateTimeFormat('en-GB', { timeZone: v });
+      return true;
+    } catch {
+      return false;
+    }
+  }, 'must be an IANA time zone such as Europe/London'),
+  /** More resets than this by one agent in one organisation on one day is flagged as unusual volume. */
+  recoveryUnusualVolumePerDay: z.coerce.number().int().min(1).max(10_000),
+} satisfies z.ZodRawShape;
 
-export const recoveryDefaults: Record<string, unknown> = {};
+export const recoveryDefaults: Record<string, unknown> = {
+  recoveryMaxFailures: 3,
+  recoveryLockMinutes: 15,
+  recoveryVerificationMinutes: 10,
+  recoverySmsCodeMinutes: 5,
+  recoverySelfServiceRateLimitPerMinute: 10,
+  recoverySelfServiceFloorMs: 300,
+  recoveryReviewIntervalDays: 90,
+  recoveryWorkingHours: 'Mon-Fri 08:00-18:00',
+  recoveryTimeZone: 'Europe/London',
+  recoveryUnusualVolumePerDay: 5,
+};
 
 /** Keys whose values are secrets (masked by describeConfig, never logged). */
 export const recoverySecrets: readonly string[] = [];

@@ -1,0 +1,87 @@
+import { authorizeRecord, laOrganisations, type OrgScope, scopeIsEmpty } from '../directory/directory.policy.js';
+import type { Actor } from '../platform/context.js';
+import { Forbidden } from '../platform/errors/errors.js';
+
+/**
+ * Who may verify callers and reset passwords, and who may review resets. Organisation
+ * first: an account or organisation outside the actor's scope is NotFound, exactly like
+ * one that does not exist.
+ *
+ * | actor               | verify + reset console  | reset review (read)   | record a review |
+ * |---------------------|-------------------------|-----------------------|-----------------|
+ * | helpdesk agent      | every organisation      | –                     | –               |
+ * | local administrator | their organisations     | their organisations   | their organisations |
+ * | platform admin      | –                       | every organisation    | –               |
+ */
+
+const NONE: OrgScope = { all: false, organisationIds: [] };
+
+function has(actor: Actor, role: string): boolean {
+  return actor.roles.some((g) => g.role === role);
+}
+
+/** Organisations whose accounts the actor may verify and reset. */
+export function consoleScope(actor: Actor): OrgScope {
+  if (has(actor, 'helpdesk')) return { all: true };
+  const orgs = laOrganisations(actor);
+  return orgs.length ? { all: false, organisationIds: orgs } : NONE;
+}
+
+/** Whether the actor may open the console at all (for the navigation). */
+export function canUseConsole(actor: Actor): boolean {
+  return !scopeIsEmpty(consoleScope(actor));
+}
+
+/**
+ * Allows the console for one account. Nobody verifies or resets their own account here
+ * (self-service is for that). @throws Forbidden (no console at all, or own account),
+ * NotFound (account outside scope)
+ */
+export function authorizeConsole(actor: Actor, account: { id: string; organisationId: string }): OrgScope {
+  const scope = consoleScope(actor);
+  if (scopeIsEmpty(scope)) throw new Forbidden();
+  authorizeRecord(scope, account.organisationId);
+  if (account.id === actor.accountId) throw new Forbidden('You cannot verify or reset your own account. Use "Forgotten your password?" on the sign-in page.');
+  return scope;
+}
+
+/** Allows searching the console. @throws Forbidden when the actor has no console */
+export function authorizeConsoleSearch(actor: Actor): OrgScope {
+  const scope = consoleScope(actor);
+  if (scopeIsEmpty(scope)) throw new Forbidden();
+  return scope;
+}
+
+/** How a reset by this actor is recorded: 'la' for an LA of the account's organisation, else 'helpdesk'. */
+export function channelFor(actor: Actor, organisationId: string): 'la' | 'helpdesk' {
+  return laOrganisations(actor).includes(organisationId) ? 'la' : 'helpdesk';
+}
+
+/** Organisations whose resets the actor may review. */
+export function reviewReadScope(actor: Actor): OrgScope {
+  if (has(actor, 'platform-admin')) return { all: true };
+  const orgs = laOrganisations(actor);
+  return orgs.length ? { all: false, organisationIds: orgs } : NONE;
+}
+
+export function canReviewResets(actor: Actor): boolean {
+  return !scopeIsEmpty(reviewReadScope(actor));
+}
+
+/** @throws Forbidden (no review at all), NotFound (organisation outside scope) */
+export function authorizeReviewRead(actor: Actor, organisationId: string): void {
+  const scope = reviewReadScope(actor);
+  if (scopeIsEmpty(scope)) throw new Forbidden();
+  authorizeRecord(scope, organisationId);
+}
+
+/** Only an LA of the organisation signs off its review. @throws Forbidden, NotFound */
+export function authorizeReviewRecord(actor: Actor, organisationId: string): void {
+  authorizeReviewRead(actor, organisationId);
+  if (!laOrganisations(actor).includes(organisationId)) throw new Forbidden('Only a Local Administrator of the organisation can record its review.');
+}
+
+/** Whether the actor may record a review for this organisation (to show the form). */
+export function canRecordReview(actor: Actor, organisationId: string): boolean {
+  return laOrganisations(actor).includes(organisationId);
+}

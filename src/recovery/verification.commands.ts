@@ -1,0 +1,145 @@
+import { recordAudit } from '../audit/audit.commands.js';
+import { type Account, type Organisation, PRIVILEGED_ROLES, type RoleGrant } from '../directory/directory.js';
+import { localAdminsOf, rolesOf } from '../directory/directory.repo.js';
+import { randomInt } from 'node:crypto';
+import { checkTotp } from '../mfa/mfa.js';
+import { factorsOf, recordTotpStep } from '../mfa/mfa.repo.js';
+import type { Config } from '../platform/config/config.js';
+import type { Ctx } from '../platform/context.js';
+import { decryptSecret, deriveKey, sameHex } from '../platform/crypto/secrets.js';
+import type { Db } from '../platform/db/db.js';
+import { enqueueNotification } from '../platform/notify/outbox.js';
+import { newId } from '../platform/ids.js';
+import {
+  type Assessment, assessVerification, charHash, type ChallengePosition, isUkMobile, normaliseTypedChar, pickChallenge, type VerificationSubject,
+} from './recovery.js';
+import { addVerifyFailure, type Challenge, findChallenge, insertChallengeIfNone, lockVerifyIfDue, questionsOf, type StoredQuestion } from './recovery.repo.js';
+
+/**
+ * The parts of verification that the console and self-service share: what is known about
+ * an account, checking typed characters and codes, and counting failures (with the lock
+ * and the LAs' notification). Internal to the recovery capability.
+ */
+
+/** The settings recovery commands need (the whole Config satisfies it). */
+export type RecoverySettings = Pick<
+  Config,
+  'secretKey' | 'recoveryMaxFailures' | 'recoveryLockMinutes' | 'recoveryVerificationMinutes' | 'recoverySmsCodeMinutes' | 'recoveryReviewIntervalDays'
+  | 'recoveryWorkingHours' | 'recoveryTimeZone' | 'recoveryUnusualVolumePerDay'
+>;
+
+export const answerKey = (s: { secretKey: Buffer }): Buffer => deriveKey(s.secretKey, 'security-answers');
+export const smsCodeKey = (s: { secretKey: Buffer }): Buffer => deriveKey(s.secretKey, 'recovery-sms-codes');
+
+export interface Subject extends VerificationSubject {
+  roles: RoleGrant[];
+  questions: StoredQuestion[];
+  assessment: Assessment;
+}
+
+/** Everything the rules need to know about an account, and their verdict. */
+export async function loadSubject(db: Db, account: Account): Promise<Subject> {
+  const [roles, factors, questions] = await Promise.all([rolesOf(db, account.id), factorsOf(db, account.id), questionsOf(db, account.id)]);
+  const s: VerificationSubject = {
+    status: account.status, statusReason: account.statusReason, compromisedAt: account.compromisedAt,
+    privileged: roles.some((g) => PRIVILEGED_ROLES.includes(g.role)),
+    hasTotp: factors.some((f) => f.kind === 'totp' && f.secretEnc !== null), hasMfa: factors.length > 0,
+    ukMobile: isUkMobile(account.mobile), questionsSet: questions.length === 3,
+  };
+  return { ...s, roles, questions, assessment: assessVerification(s) };
+}
+
+/** Whether an account's business area is one its organisation marks high-risk. */
+export function isHighRisk(account: Account, org: Organisation | undefined): boolean {
+  const area = account.businessArea.trim().toLowerCase();
+  return area !== '' && (org?.highRiskAreas ?? []).some((a) => a.trim().toLowerCase() === area);
+}
+
+/**
+ * The account's pending challenge, or a new one the server picks (one character in each of
+ * two different answers), stored with its audit event. It stays the same, whoever asks and
+ * however often, until it is answered: no re-rolling.
+ */
+export async function ensureChallenge(db: Db, ctx: Ctx, account: Account, subject: Subject, channel: string): Promise<Challenge> {
+  const existing = await findChallenge(db, account.id);
+  if (existing) return existing;
+  const fresh: Challenge = {
+    id: newId(ctx.now.getTime()), createdAt: ctx.now.toISOString(),
+    positions: pickChallenge(subject.questions.map((q) => q.charHashes.length), (n) => randomInt(n)),
+  };
+  await db.transaction().execute(async (trx) => {
+    await insertChallengeIfNone(trx, account.id, fresh);
+    await recordAudit(trx, ctx, { action: 'recovery.verify.start', organisationId: account.organisationId, target: `account:${account.id}`, details: { channel } });
+  });
+  // Someone else may have started one at the same moment: whichever was stored stands.
+  return (await findChallenge(db, account.id))!;
+}
+
+/** Normalises the typed characters. @returns them, or null when any box is not exactly one character */
+export function cleanCharacters(typed: readonly string[], expected: number): string[] | null {
+  if (typed.length !== expected || typed.some((c) => typeof c !== 'string')) return null;
+  const clean = typed.map(normaliseTypedChar);
+  return clean.every((c) => c !== null) ? (clean as string[]) : null;
+}
+
+/** Whether the characters match the answers at the challenge's positions (every one compared, constant time each). */
+export function charactersMatch(settings: { secretKey: Buffer }, accountId: string, questions: readonly StoredQuestion[], positions: readonly ChallengePosition[], chars: readonly string[]): boolean {
+  const key = answerKey(settings);
+  let ok = positions.length === chars.length && positions.length > 0;
+  positions.forEach((p, i) => {
+    const stored = questions.find((q) => q.slot === p.slot)?.charHashes[p.position];
+    const typed = charHash(key, accountId, p.slot, p.position, chars[i] ?? '');
+    if (!stored || !sameHex(stored, typed)) ok = false;
+  });
+  return ok;
+}
+
+/** Checks an authenticator code against the account's TOTP factors; a used code is refused (replay protection). */
+export async function totpCodeValid(db: Db, settings: { secretKey: Buffer }, accountId: string, code: string, now: Date): Promise<boolean> {
+  const key = deriveKey(settings.secretKey, 'totp-secrets');
+  for (const f of (await factorsOf(db, accountId)).filter((x) => x.kind === 'totp' && x.secretEnc)) {
+    const step = checkTotp(decryptSecret(key, f.secretEnc!), code, now, f.lastStep);
+    if (step !== null && (await recordTotpStep(db, f.id, step, now.toISOString()))) return true;
+  }
+  return false;
+}
+
+export interface FailureOutcome {
+  /** Set when this failure locked verification: until when. */
+  lockedUntil: string | null;
+  /** Attempts left before the lock (0 when locked now). */
+  attemptsLeft: number;
+}
+
+/**
+ * Counts a failed verification in `trx`. The failure that reaches the limit locks
+ * verification of the account and tells the organisation's LAs by email (once per lock).
+ */
+export async function countFailure(trx: Db, ctx: Ctx, settings: RecoverySettings, account: Account, org: Organisation | undefined, channel: string): Promise<FailureOutcome> {
+  const now = ctx.now.toISOString();
+  const failures = await addVerifyFailure(trx, account.id, now);
+  if (failures < settings.recoveryMaxFailures) return { lockedUntil: null, attemptsLeft: settings.recoveryMaxFailures - failures };
+  const until = new Date(ctx.now.getTime() + settings.recoveryLockMinutes * 60_000).toISOString();
+  if (!(await lockVerifyIfDue(trx, account.id, settings.recoveryMaxFailures, until, now))) return { lockedUntil: until, attemptsLeft: 0 };
+  await recordAudit(trx, ctx, {
+    action: 'recovery.verify.locked', organisationId: account.organisationId, target: `account:${account.id}`, outcome: 'failure',
+    details: { until, failures: settings.recoveryMaxFailures, channel },
+  });
+  for (const la of await localAdminsOf(trx, account.organisationId)) {
+    if (la.status !== 'active') continue;
+    await enqueueNotification(trx, settings.secretKey, ctx.now, {
+      channel: 'email', template: 'recovery/verification-locked', to: la.email, accountId: la.id, organisationId: account.organisationId,
+      data: {
+        laName: la.displayName, accountName: account.displayName, accountEmail: account.email, organisationName: org?.name ?? '', failures: settings.recoveryMaxFailures,
+        minutes: settings.recoveryLockMinutes, until, channel,
+      },
+      dedupeKey: `recovery-lock:${account.id}:${until}:${la.id}`,
+    });
+  }
+  return { lockedUntil: until, attemptsLeft: 0 };
+}
+
+/** The time of day in words for messages ("14:05 UTC"). */
+export function clockTime(iso: string): string {
+  return `${iso.slice(11, 16)} UTC`;
+}
