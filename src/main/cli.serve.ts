@@ -6,6 +6,7 @@ import { describeConfig } from '../platform/config/config.js';
 import { migrateToLatest, openDatabase } from '../platform/db/db.js';
 import { createLogger } from '../platform/log/log.js';
 import { configOrExit, withDatabase } from './cli.shared.js';
+import { ensureDkimKey } from '../platform/notify/dkim.js';
 import { ensureDataDir } from './init.js';
 import { startServer, stopOnSignals } from './serve.js';
 
@@ -20,6 +21,9 @@ export function registerServeCommands(program: Command): void {
       console.log(`Data directory: ${config.dataDir}`);
       console.log(createdKey ? `Created secret key ${config.dataDir}/secret.key (keep it safe and back it up: encrypted data cannot be read without it).` : 'Secret key: already present.');
       console.log(`Database: ${describeConfig(config).databaseUrl} (migrated)`);
+      const dkim = ensureDkimKey(config).key;
+      console.log(`DKIM key: ${config.dataDir}/dkim/${config.dkimSelector}.pem. Publish this DNS TXT record so receivers can verify the platform's mail:`);
+      console.log(`  ${dkim.txtName}. IN TXT "${dkim.txtValue}"`);
       console.log('Next: `postwarden admin create --email you@example.org --role platform-admin`, then `postwarden serve`.');
     });
 
@@ -72,6 +76,8 @@ export function registerServeCommands(program: Command): void {
         `  API docs:      ${running.portalUrl}/api/docs`,
         `  SMTP address:  ${config.smtpAddr} (configured; the SMTP gateway arrives with the mail capability and does not listen yet)`,
         `  Data:          ${config.dataDir}`,
+        `  Mail:          ${config.smarthostUrl ? 'through the configured smarthost' : `delivered locally to ${config.dataDir}/mail/<address>/ (set POSTWARDEN_SMARTHOST_URL to relay)`}`,
+        `  DKIM DNS TXT:  ${ensureDkimKey(config).key.txtName}. IN TXT "${ensureDkimKey(config).key.txtValue}"`,
       ];
       if (firstRun) {
         lines.push(

@@ -9,6 +9,8 @@ import type { Actor, Ctx } from '../platform/context.js';
 import { deriveKey, keyedHash } from '../platform/crypto/secrets.js';
 import type { Db } from '../platform/db/db.js';
 import { Invalid, Unauthenticated } from '../platform/errors/errors.js';
+import { isPasswordExpired } from '../reminders/reminders.js';
+import { passwordPolicyOf, requirePasswordChange } from '../reminders/reminders.repo.js';
 import { afterFailure, afterSuccess, isLocked } from './lockout.js';
 import { dummyHash, hashPassword, passwordProblems, verifyPassword } from './password.js';
 import { hashSecret, newSecret, sessionIsLive, shouldTouch } from './signin.js';
@@ -81,6 +83,11 @@ export async function signIn(
     throw new Unauthenticated(SIGNIN_FAILED);
   }
   const { passwordHash: _omit, ...plain } = account;
+  // A password past its organisation's lifetime must be changed now (the auth hook then
+  // allows only the change page); the flag stays until it is changed.
+  const policy = plain.mustChangePassword ? undefined : await passwordPolicyOf(db, account.id);
+  const expired = policy !== undefined && isPasswordExpired(policy.passwordChangedAt, policy.lifetimeDays, ctx.now);
+  if (expired) plain.mustChangePassword = true;
   const hasFactors = (await factorsOf(db, account.id)).length > 0;
   const stage: SessionStage = hasFactors ? 'mfa' : (await mfaRequiredFor(db, plain)) ? 'enrol' : 'full';
   const token = newSecret();
@@ -93,6 +100,10 @@ export async function signIn(
     // The counter resets only when sign-in is complete: a correct password must not
     // clear failures of the second factor.
     if (stage !== 'mfa') await saveThrottle(trx, account.id, afterSuccess(), now);
+    if (expired) {
+      await requirePasswordChange(trx, account.id, now);
+      await recordAudit(trx, ctx, { action: 'account.password.expired', organisationId: account.organisationId, target: `account:${account.id}`, details: { lifetimeDays: policy!.lifetimeDays } });
+    }
     await insertSigninEvent(trx, { ...event, id: randomUUID(), account_id: account.id, organisation_id: account.organisationId, outcome: 'success' });
     await recordAudit(trx, { ...ctx, actor: await actorFor(trx, plain) }, {
       action: 'signin.password', organisationId: account.organisationId, target: `account:${account.id}`, details: { stage },

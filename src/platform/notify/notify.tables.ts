@@ -1,6 +1,6 @@
 /**
  * The durable outbox. A notification row is inserted in the same transaction as the change
- * that caused it, then a runner sends it (see notify.runner / README). The template data is
+ * that caused it, then a runner sends it (runner.ts; docs/NOTIFICATIONS.md). The template data is
  * encrypted at rest because it can hold a temporary password or a one-time code.
  */
 export interface NotificationTable {
@@ -16,7 +16,8 @@ export interface NotificationTable {
   payload_enc: string | null;
   /** Filled when rendered; shown in notification history. */
   subject: string | null;
-  status: 'pending' | 'sending' | 'sent' | 'failed';
+  /** 'cancelled': no longer wanted when its turn came (e.g. a reminder after the password changed). */
+  status: 'pending' | 'sending' | 'sent' | 'failed' | 'cancelled';
   attempts: number;
   next_attempt_at: string;
   last_error: string | null;
@@ -30,6 +31,15 @@ export interface NotificationTable {
   provider_ref: string | null;
 }
 
+/** A lease per background job, so that one node at a time runs it (platform/jobs). */
+export interface JobLeaseTable {
+  name: string;
+  locked_by: string | null;
+  locked_until: string | null;
+  last_run_at: string | null;
+}
+
 export interface NotifyTables {
   notifications: NotificationTable;
+  job_leases: JobLeaseTable;
 }

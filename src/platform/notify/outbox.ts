@@ -1,7 +1,8 @@
 import { deriveKey, encryptSecret } from '../crypto/secrets.js';
 import type { Db } from '../db/db.js';
 import { newId } from '../ids.js';
-import { insertNotification } from './outbox.repo.js';
+import { insertNotification, insertNotifications } from './outbox.repo.js';
+import type { NotificationTable } from './notify.tables.js';
 
 /** What a capability asks the platform to send. */
 export interface NotificationRequest {
@@ -16,7 +17,16 @@ export interface NotificationRequest {
   data?: Record<string, unknown>;
   /** At most one notification per key, ever (e.g. `reminder:<account>:<expiry>:<days>`). */
   dedupeKey?: string;
+  /**
+   * Send only while the account (`accountId`) is active, still has the address `to`, and
+   * still has the password set at this time (ISO string). Otherwise the runner cancels it:
+   * a password-expiry reminder must never go out after the password changed.
+   */
+  onlyWhilePasswordSetAt?: string;
 }
+
+/** Reserved key of the encrypted payload that carries `onlyWhilePasswordSetAt`. */
+export const GUARD_KEY = '__onlyWhilePasswordSetAt';
 
 /**
  * Puts a notification in the durable outbox, inside the caller's transaction `trx`, so
@@ -25,15 +35,31 @@ export interface NotificationRequest {
  * @throws Error when the secret key is missing
  */
 export async function enqueueNotification(trx: Db, secretKey: Buffer, now: Date, req: NotificationRequest): Promise<string | null> {
-  const id = newId();
-  const payload = encryptSecret(deriveKey(secretKey, 'notifications'), JSON.stringify(req.data ?? {}));
+  const row = toRow(deriveKey(secretKey, 'notifications'), now, req, newId(now.getTime()));
+  return (await insertNotification(trx, row)) ? row.id : null;
+}
+
+function toRow(key: Buffer, now: Date, req: NotificationRequest, id: string): NotificationTable {
+  const data = req.onlyWhilePasswordSetAt ? { ...req.data, [GUARD_KEY]: req.onlyWhilePasswordSetAt } : req.data ?? {};
   const at = now.toISOString();
-  const inserted = await insertNotification(trx, {
+  return {
     id, channel: req.channel, template: req.template, recipient: req.to,
     account_id: req.accountId ?? null, organisation_id: req.organisationId ?? null,
-    payload_enc: payload, subject: null, status: 'pending', attempts: 0, next_attempt_at: at,
+    payload_enc: encryptSecret(key, JSON.stringify(data)), subject: null, status: 'pending', attempts: 0, next_attempt_at: at,
     last_error: null, dedupe_key: req.dedupeKey ?? null, locked_by: null, locked_until: null,
     created_at: at, sent_at: null, provider_ref: null,
-  });
-  return inserted ? id : null;
+  };
+}
+
+/**
+ * enqueueNotification for many at once (multi-row inserts): for jobs that queue thousands
+ * in one transaction. `ids` (optional) fixes each row's id. Returns the ids inserted
+ * (rows whose dedupe key already existed are skipped).
+ * @throws Error when the secret key is missing
+ */
+export async function enqueueNotifications(trx: Db, secretKey: Buffer, now: Date, reqs: readonly NotificationRequest[], ids?: readonly string[]): Promise<string[]> {
+  if (!reqs.length) return [];
+  const key = deriveKey(secretKey, 'notifications');
+  const rows = reqs.map((r, i) => toRow(key, now, r, ids?.[i] ?? newId(now.getTime())));
+  return insertNotifications(trx, rows);
 }
