@@ -1,0 +1,211 @@
+import { createHash } from 'node:crypto';
+import { simpleParser, type AddressObject } from 'mailparser';
+import { decodeWords, headerValue, headerValues, parseHeaders, splitHeaderBody, type Header } from './mime.js';
+import { collectHtmlUrls, registrableDomain, UrlCollector, type FoundUrl } from './urls.js';
+import { normaliseSubject } from './reports.js';
+
+/**
+ * Indicators of one reported message. Attachments are hashed and measured, never opened,
+ * run or rendered; nothing is fetched.
+ */
+
+export interface Mailbox {
+  address: string;
+  name: string;
+  domain: string;
+  /** Registrable domain of the address (tldts). */
+  registrableDomain: string;
+}
+
+export interface ReceivedHop {
+  from: string | null;
+  by: string | null;
+  with: string | null;
+  ips: string[];
+  date: string | null;
+}
+
+export interface AuthResult {
+  authservId: string;
+  results: { method: string; result: string; props: Record<string, string> }[];
+}
+
+export interface AttachmentInfo {
+  filename: string | null;
+  contentType: string;
+  size: number;
+  sha256: string;
+}
+
+export interface Indicators {
+  subject: string;
+  subjectNorm: string;
+  from: Mailbox | null;
+  /** True when `from` was read from the text of an inline forward (unauthenticated). */
+  fromForwardedText: boolean;
+  replyTo: Mailbox[];
+  returnPath: string | null;
+  to: string[];
+  messageId: string | null;
+  date: string | null;
+  received: ReceivedHop[];
+  authenticationResults: AuthResult[];
+  urls: FoundUrl[];
+  /** Registrable domains of every link, de-duplicated. */
+  urlDomains: string[];
+  attachments: AttachmentInfo[];
+}
+
+/** What the analyst's view needs besides indicators (computed on demand, never stored). */
+export interface ParsedSample {
+  indicators: Indicators;
+  headers: Header[];
+  text: string | null;
+  html: string | null;
+  /** Why extraction was partial (the sample is kept regardless). */
+  problem: string | null;
+}
+
+const MAX_TEXT = 1_000_000;
+
+export function mailbox(address: string, name = ''): Mailbox | null {
+  const a = address.trim().toLowerCase();
+  const at = a.lastIndexOf('@');
+  if (at <= 0 || at === a.length - 1) return null;
+  const domain = a.slice(at + 1).replace(/\.$/, '');
+  return { address: a, name: name.trim(), domain, registrableDomain: registrableDomain(domain) };
+}
+
+function mailboxes(obj: AddressObject | AddressObject[] | undefined): Mailbox[] {
+  const out: Mailbox[] = [];
+  for (const o of [obj ?? []].flat()) {
+    for (const v of o.value) {
+      if (v.address) { const m = mailbox(v.address, v.name); if (m) out.push(m); }
+      for (const g of v.group ?? []) if (g.address) { const m = mailbox(g.address, g.name); if (m) out.push(m); }
+    }
+  }
+  return out;
+}
+
+export function parseReceived(value: string): ReceivedHop {
+  const semi = value.lastIndexOf(';');
+  const clause = semi >= 0 ? value.slice(0, semi) : value;
+  const word = (k: string): string | null => new RegExp(`(?:^|\\s)${k}\\s+([^\\s;()]+)`, 'i').exec(clause)?.[1] ?? null;
+  const ips = [...new Set([...clause.matchAll(/\[(?:ipv6:)?([0-9a-f:.]{3,45})\]|\b(\d{1,3}(?:\.\d{1,3}){3})\b/gi)].map((m) => (m[1] ?? m[2])!.toLowerCase()))];
+  return { from: word('from'), by: word('by'), with: word('with'), ips, date: semi >= 0 ? value.slice(semi + 1).trim() || null : null };
+}
+
+export function parseAuthResults(value: string): AuthResult {
+  const semi = value.indexOf(';');
+  const authservId = (semi >= 0 ? value.slice(0, semi) : value).trim().split(/\s+/)[0]!.toLowerCase();
+  const results: AuthResult['results'] = [];
+  const body = semi >= 0 ? value.slice(semi + 1) : '';
+  for (const clause of body.replace(/\([^)]*\)/g, ' ').split(';')) {
+    const m = /^\s*([a-z0-9-]+)\s*=\s*([a-z]+)/i.exec(clause);
+    if (!m) continue;
+    const props: Record<string, string> = {};
+    for (const p of clause.slice(m[0].length).matchAll(/([a-z]+\.[a-z0-9-]+)\s*=\s*("[^"]*"|[^\s;]+)/gi)) props[p[1]!.toLowerCase()] = p[2]!.replace(/^"|"$/g, '');
+    results.push({ method: m[1]!.toLowerCase(), result: m[2]!.toLowerCase(), props });
+  }
+  return { authservId, results };
+}
+
+/** From / Subject / Date lines of an inline forward ("---------- Forwarded message ---------"). */
+export function forwardedHeaders(text: string): { from: Mailbox | null; subject: string | null; date: string | null } {
+  const block = /(?:^|\n)\s*(?:-{2,}\s*(?:forwarded|original) message\s*-{2,}|begin forwarded message:|_{10,})([\s\S]{0,2000})/i.exec(text)?.[1] ?? text.slice(0, 3000);
+  const line = (k: string): string | null => new RegExp(`(?:^|\\n)\\s*\\*?(?:${k})\\s*:\\*?\\s*([^\\n]+)`, 'i').exec(block)?.[1]?.trim() ?? null;
+  const fromLine = line('from|von|de');
+  const addr = fromLine ? (/<?([^\s<>"]+@[^\s<>"]+?)>?\s*$/.exec(fromLine.replace(/\[mailto:[^\]]*\]/i, ''))?.[1] ?? null) : null;
+  const from = addr ? mailbox(addr, fromLine!.replace(/<[^>]*>|\[mailto:[^\]]*\]/gi, '').replace(/"/g, '').trim()) : null;
+  return { from, subject: line('subject|betreff|objet'), date: line('sent|date|gesendet|envoyé') };
+}
+
+/**
+ * Parses a sample and extracts its indicators. Never throws: a message the parser cannot
+ * read still yields the header-level indicators and a `problem`.
+ */
+export async function parseSample(bytes: Buffer, opts: { headersLost?: boolean } = {}): Promise<ParsedSample> {
+  const { headerEnd } = splitHeaderBody(bytes);
+  const headers = parseHeaders(bytes.subarray(0, headerEnd));
+  const urls = new UrlCollector();
+  let text: string | null = null;
+  let html: string | null = null;
+  let problem: string | null = null;
+  let from: Mailbox | null = null;
+  let replyTo: Mailbox[] = [];
+  let to: string[] = [];
+  const attachments: AttachmentInfo[] = [];
+  try {
+    const parsed = await simpleParser(bytes, { skipHtmlToText: true, skipTextToHtml: true, skipImageLinks: true, skipTextLinks: true, keepCidLinks: true, maxHtmlLengthToParse: 4_000_000 });
+    from = mailboxes(parsed.from)[0] ?? null;
+    replyTo = mailboxes(parsed.replyTo);
+    to = [...mailboxes(parsed.to), ...mailboxes(parsed.cc)].map((m) => m.address).slice(0, 100);
+    text = typeof parsed.text === 'string' ? parsed.text.slice(0, MAX_TEXT) : null;
+    html = typeof parsed.html === 'string' ? parsed.html : null;
+    for (const a of parsed.attachments) {
+      attachments.push({ filename: a.filename ?? null, contentType: a.contentType, size: a.content.length, sha256: createHash('sha256').update(a.content).digest('hex') });
+    }
+  } catch (err) {
+    problem = `The message could not be fully parsed (${(err as Error).name}); header indicators only.`;
+    const f = headerValue(headers, 'from');
+    const m = f ? /<?([^\s<>"]+@[^\s<>"]+?)>?\s*$/.exec(f) : null;
+    from = m ? mailbox(m[1]!) : null;
+  }
+  if (text) urls.addText(text);
+  if (html) collectHtmlUrls(html, urls);
+  let subject = decodeWords(headerValue(headers, 'subject') ?? '');
+  let date = headerValue(headers, 'date');
+  let fromForwardedText = false;
+  if (opts.headersLost) {
+    const fwd = forwardedHeaders(text ?? '');
+    if (fwd.from) { from = fwd.from; fromForwardedText = true; }
+    subject = fwd.subject ?? subject.replace(/^\s*(fwd?|fw)\s*:\s*/i, '');
+    date = fwd.date ?? date;
+  }
+  const urlList = urls.list();
+  const indicators: Indicators = {
+    subject,
+    subjectNorm: normaliseSubject(subject),
+    from,
+    fromForwardedText,
+    replyTo,
+    returnPath: headerValue(headers, 'return-path')?.replace(/^<|>$/g, '') ?? null,
+    to,
+    messageId: headerValue(headers, 'message-id'),
+    date,
+    received: headerValues(headers, 'received').slice(0, 50).map(parseReceived),
+    authenticationResults: headerValues(headers, 'authentication-results').slice(0, 20).map(parseAuthResults),
+    urls: urlList,
+    urlDomains: [...new Set(urlList.map((u) => u.domain))],
+    attachments,
+  };
+  return { indicators, headers, text, html, problem };
+}
+
+/** Whether any check stamped by the platform passed (cheap: decides whether internal origin is worth a lookup). */
+export function hasTrustedPass(ind: Indicators, authservId: string): boolean {
+  return ind.authenticationResults.some((ar) => ar.authservId === authservId && ar.results.some((r) => r.result === 'pass'));
+}
+
+/**
+ * Whether the sample's sender is authenticated as internal: an Authentication-Results
+ * header stamped by the platform (`authservId`; the gateway strips look-alikes from
+ * outside) says DMARC passed, or DKIM/SPF passed for a domain aligned with the From
+ * domain, and that domain is one of the platform's (organisation or platform domains).
+ */
+export function internalOrigin(ind: Indicators, authservId: string, platformDomains: ReadonlySet<string>): string | null {
+  const from = ind.from;
+  if (!from || ind.fromForwardedText) return null;
+  if (![...platformDomains].some((d) => from.domain === d || from.domain.endsWith('.' + d))) return null;
+  const aligned = (d: string | undefined): boolean => !!d && registrableDomain(d.replace(/^.*@/, '').toLowerCase()) === from.registrableDomain;
+  for (const ar of ind.authenticationResults) {
+    if (ar.authservId !== authservId) continue;
+    for (const r of ar.results) {
+      if (r.result !== 'pass') continue;
+      if (r.method === 'dmarc' && (!r.props['header.from'] || aligned(r.props['header.from']))) return from.address;
+      if (r.method === 'dkim' && aligned(r.props['header.d'] ?? r.props['header.i'])) return from.address;
+      if (r.method === 'spf' && aligned(r.props['smtp.mailfrom'])) return from.address;
+    }
+  }
+  return null;
+}
