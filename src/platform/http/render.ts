@@ -2,6 +2,11 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ROLE_LABELS } from '../../directory/directory.js';
 import { accountReadScope, auditReadScope, organisationReadScope, scopeIsEmpty } from '../../directory/directory.policy.js';
 import { canViewCoverage } from '../../mfa/coverage.policy.js';
+import { laOrganisations } from '../../directory/directory.policy.js';
+import { canUseConsole } from '../../recovery/recovery.policy.js';
+import { canReadBulletins } from '../../bulletins/bulletins.policy.js';
+import { canViewOutbox } from '../notify/notify.policy.js';
+import { canTriage } from '../../reports/reports.policy.js';
 import type { Config } from '../config/config.js';
 
 export interface NavItem {
@@ -18,10 +23,20 @@ export function navFor(req: FastifyRequest): NavItem[] {
   if (!scopeIsEmpty(organisationReadScope(actor))) items.push({ href: '/organisations', text: 'Organisations' });
   if (!scopeIsEmpty(accountReadScope(actor))) items.push({ href: '/accounts', text: 'Accounts' });
   if (canViewCoverage(actor)) items.push({ href: '/mfa/coverage', text: 'MFA coverage' });
+  if (canUseConsole(actor)) items.push({ href: '/recovery', text: 'Verify and reset' });
+  if (laOrganisations(actor).length > 0) items.push({ href: '/recovery/review', text: 'Reset review' });
+  if (canTriage(actor)) items.push({ href: '/reports', text: 'Phishing reports' });
+  if (canReadBulletins(actor)) items.push({ href: '/bulletins', text: 'Bulletins' });
+  if (canViewOutbox(actor)) items.push({ href: '/outbox', text: 'Outbox' });
   if (!scopeIsEmpty(auditReadScope(actor))) items.push({ href: '/audit', text: 'Audit log' });
+  items.push({ href: '/notifications', text: 'Messages to you' });
+  items.push({ href: '/reports/upload', text: 'Report phishing' });
   items.push({ href: '/security', text: 'Security' });
   const path = req.url.split('?')[0]!;
-  for (const i of items) i.current = i.href === '/' ? path === '/' : path === i.href || path.startsWith(i.href + '/');
+  // The longest matching link is the current one (/reports/upload, not /reports).
+  const matches = items.filter((i) => (i.href === '/' ? path === '/' : path === i.href || path.startsWith(i.href + '/')));
+  const best = matches.sort((a, b) => b.href.length - a.href.length)[0];
+  for (const i of items) i.current = i === best;
   return items;
 }
 
