@@ -3,6 +3,7 @@ import type { RouteDeps } from '../platform/http/app.js';
 import { ctxOf, isId } from '../platform/http/ctx.js';
 import { NotFound } from '../platform/errors/errors.js';
 import { getAccountFor, getOrganisationFor, listAccountsFor, listOrganisationsFor } from './directory.commands.js';
+import { setAccountMobileFor } from '../phones/phones.commands.js';
 
 const account = {
   type: 'object',
@@ -10,7 +11,7 @@ const account = {
     id: { type: 'string', format: 'uuid' }, organisationId: { type: 'string', format: 'uuid' }, email: { type: 'string' },
     displayName: { type: 'string' }, businessArea: { type: 'string' }, status: { type: 'string', enum: ['active', 'disabled', 'locked'] },
     statusReason: { type: 'string', nullable: true }, mobile: { type: 'string', nullable: true }, passwordChangedAt: { type: 'string', nullable: true },
-    mustChangePassword: { type: 'boolean' }, createdAt: { type: 'string' }, updatedAt: { type: 'string' },
+    mustChangePassword: { type: 'boolean' }, compromisedAt: { type: 'string', nullable: true }, createdAt: { type: 'string' }, updatedAt: { type: 'string' },
     roles: { type: 'array', items: { type: 'object', properties: { role: { type: 'string' }, scope: { type: 'string' } } } },
   },
 } as const;
@@ -23,7 +24,7 @@ const organisation = {
   },
 } as const;
 const error = { type: 'object', properties: { error: { type: 'string' }, message: { type: 'string' }, problems: { type: 'array', items: { type: 'string' } }, requestId: { type: 'string' } } } as const;
-const errors = { 400: error, 401: error, 403: error, 404: error };
+const errors = { 400: error, 401: error, 403: error, 404: error, 409: error };
 const idParam = { type: 'object', required: ['id'], properties: { id: { type: 'string' } } } as const;
 const page = (item: object) => ({ type: 'object', properties: { items: { type: 'array', items: item }, next: { type: 'string', nullable: true } } });
 
@@ -31,7 +32,7 @@ const page = (item: object) => ({ type: 'object', properties: { items: { type: '
  * The JSON directory API under /api/v1. Bearer tokens only; results are scoped exactly
  * like the token's account would see them in the portal.
  */
-export function registerDirectoryApi(api: FastifyInstance, { db, clock }: RouteDeps): void {
+export function registerDirectoryApi(api: FastifyInstance, { config, db, clock }: RouteDeps): void {
   const auth = { auth: 'token' as const };
 
   api.get('/me', { config: auth, schema: { tags: ['directory'], summary: 'The token\'s own account', response: { 200: account, ...errors } } }, async (req) =>
@@ -56,6 +57,22 @@ export function registerDirectoryApi(api: FastifyInstance, { db, clock }: RouteD
     const { id } = req.params as { id: string };
     if (!isId(id)) throw new NotFound();
     return getAccountFor(db, ctxOf(req, clock.now(), 'api'), id);
+  });
+
+  api.put('/accounts/:id/mobile', {
+    config: auth,
+    schema: {
+      tags: ['directory'],
+      summary: 'Set or remove an account\'s mobile number (LAs in their organisations, platform admins). Must be a UK mobile; stored in E.164; a refusal says why in `problems`',
+      params: idParam,
+      body: { type: 'object', required: ['mobile'], additionalProperties: false, properties: { mobile: { type: 'string', nullable: true, maxLength: 40 } } },
+      response: { 200: { type: 'object', properties: { mobile: { type: 'string', nullable: true } } }, ...errors },
+    },
+  }, async (req) => {
+    const { id } = req.params as { id: string };
+    if (!isId(id)) throw new NotFound();
+    const { mobile } = req.body as { mobile: string | null };
+    return { mobile: await setAccountMobileFor(db, ctxOf(req, clock.now(), 'api'), config, id, mobile) };
   });
 
   api.get('/organisations', {

@@ -3,6 +3,7 @@ import { recordAudit } from '../audit/audit.commands.js';
 import type { Ctx } from '../platform/context.js';
 import type { Db } from '../platform/db/db.js';
 import { Forbidden, Invalid, NotFound, Unauthenticated } from '../platform/errors/errors.js';
+import { DEFAULT_MOBILE_RULE, maskMobile, type MobileRule, normaliseOptionalMobile } from '../phones/phones.js';
 import { generateOneTimePassword, hashPassword } from '../signin/password.js';
 import {
   type Account, DEFAULT_HIGH_RISK_AREAS, type Organisation, type Role, type RoleGrant, grantsFor, isRole, isValidEmail, normaliseEmail,
@@ -78,14 +79,19 @@ export async function* exportAccountsFor(db: Db, ctx: Ctx, q: { search?: string;
 export interface AccountEdit {
   displayName: string;
   businessArea: string;
+  /** When given: the new mobile number ('' removes it), checked by the UK-mobile rule. */
+  mobile?: string;
 }
 
 /**
- * Changes an account's display name and business area (the business area decides
- * whether MFA is required). LAs in their organisations, platform admins anywhere.
+ * Changes an account's display name, business area (which decides whether MFA is
+ * required) and mobile number (the one UK-mobile rule; stored in E.164; the status is left
+ * alone: an account disabled for its number is re-enabled by the remediation step).
+ * LAs in their organisations, platform admins anywhere. The audit event keeps only the
+ * last digits of numbers.
  * @throws NotFound outside read scope, Forbidden when readable but not manageable, Invalid
  */
-export async function updateAccountFor(db: Db, ctx: Ctx, id: string, edit: AccountEdit): Promise<Account> {
+export async function updateAccountFor(db: Db, ctx: Ctx, id: string, edit: AccountEdit, mobileRule: MobileRule = DEFAULT_MOBILE_RULE): Promise<Account> {
   const actor = requireActor(ctx);
   const account = await findAccount(db, id, accountReadScope(actor));
   if (!account) throw new NotFound();
@@ -97,16 +103,20 @@ export async function updateAccountFor(db: Db, ctx: Ctx, id: string, edit: Accou
   if (displayName.length > 200) problems.push('Display name must be 200 characters or fewer.');
   if (businessArea.length > 100) problems.push('Business area must be 100 characters or fewer.');
   if (/[\u0000-\u001f\u007f]/.test(displayName + businessArea)) problems.push('Remove control characters.');
-  if (problems.length) throw new Invalid('The account was not changed.', problems);
-  const changed: Record<string, { from: string; to: string }> = {};
+  const phone = edit.mobile === undefined ? { ok: true as const, value: account.mobile } : normaliseOptionalMobile(edit.mobile, mobileRule);
+  if (!phone.ok) problems.push(phone.message);
+  if (problems.length || !phone.ok) throw new Invalid('The account was not changed.', problems);
+  const mobile = phone.value;
+  const changed: Record<string, { from: string | null; to: string | null }> = {};
   if (displayName !== account.displayName) changed.displayName = { from: account.displayName, to: displayName };
   if (businessArea !== account.businessArea) changed.businessArea = { from: account.businessArea, to: businessArea };
+  if (mobile !== account.mobile) changed.mobile = { from: maskMobile(account.mobile), to: maskMobile(mobile) };
   if (!Object.keys(changed).length) return account;
   await db.transaction().execute(async (trx) => {
-    await updateAccountDetails(trx, id, { displayName, businessArea, now: ctx.now.toISOString() });
+    await updateAccountDetails(trx, id, { displayName, businessArea, mobile, now: ctx.now.toISOString() });
     await recordAudit(trx, ctx, { action: 'account.update', organisationId: account.organisationId, target: `account:${id}`, details: changed });
   });
-  return { ...account, displayName, businessArea };
+  return { ...account, displayName, businessArea, mobile };
 }
 
 /** Whether the actor may change this account (to show or hide the Change link). */

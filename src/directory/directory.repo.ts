@@ -211,6 +211,6 @@ export async function localAdminsOf(db: Db, organisationId: string): Promise<Acc
   return rows.map(toAccount);
 }
 
-export async function updateAccountDetails(trx: Db, id: string, d: { displayName: string; businessArea: string; now: string }): Promise<void> {
-  await trx.updateTable('accounts').set({ display_name: d.displayName, business_area: d.businessArea, updated_at: d.now }).where('id', '=', id).execute();
+export async function updateAccountDetails(trx: Db, id: string, d: { displayName: string; businessArea: string; mobile: string | null; now: string }): Promise<void> {
+  await trx.updateTable('accounts').set({ display_name: d.displayName, business_area: d.businessArea, mobile: d.mobile, updated_at: d.now }).where('id', '=', id).execute();
 }

@@ -10,6 +10,14 @@ import {
   canManage, exportAccountsFor, getAccountFor, getOrganisationFor, listAccountsFor, listOrganisationsFor, updateAccountFor,
 } from './directory.commands.js';
 import { accountSessionsView } from '../signin/sessions.commands.js';
+import { openCaseOfAccountFor } from '../compromise/compromise.case.commands.js';
+import { canMarkCompromised } from '../compromise/compromise.policy.js';
+import { formatWhen } from '../compromise/compromise.js';
+import { mobileRuleOf } from '../phones/phones.commands.js';
+import { STATUS_REASON_NON_UK_MOBILE } from '../phones/phones.js';
+
+/** Status reasons in words, for the account page. */
+const STATUS_REASON_TEXT: Record<string, string> = { [STATUS_REASON_NON_UK_MOBILE]: 'the registered mobile number is not a UK mobile' };
 
 const PAGE = 50;
 
@@ -75,9 +83,14 @@ export function registerDirectoryRoutes(app: FastifyInstance, { config, db, cloc
     const ctx = ctxOf(req, clock.now());
     const account = await getAccountFor(db, ctx, id);
     const organisation = await getOrganisationFor(db, { ...ctx }, account.organisationId).catch(() => undefined);
+    const canEdit = canManage(ctx, account);
     return renderPage(req, reply, config, 'directory/views/account.njk', {
-      account, organisation, roleLabels: account.roles.map((g) => ROLE_LABELS[g.role]), canEdit: canManage(ctx, account),
-      updated: queryParam(req, 'updated') === '1',
+      account, organisation, roleLabels: account.roles.map((g) => ROLE_LABELS[g.role]), canEdit,
+      statusReasonText: account.statusReason ? STATUS_REASON_TEXT[account.statusReason] ?? account.statusReason : null,
+      canFixMobile: canEdit && account.status === 'disabled' && account.statusReason === STATUS_REASON_NON_UK_MOBILE,
+      compromiseCase: await openCaseOfAccountFor(db, ctx, account).then((c) => c && { id: c.id, flaggedAtText: formatWhen(c.flaggedAt) }),
+      canMarkCompromised: account.compromisedAt === null && canMarkCompromised(ctx.actor),
+      updated: queryParam(req, 'updated') === '1', fixed: queryParam(req, 'fixed') === '1', marked: queryParam(req, 'marked') === '1',
       ...(await accountSessionsView(db, ctx, account, queryParam(req, 'revoked'))),
     });
   });
@@ -88,21 +101,27 @@ export function registerDirectoryRoutes(app: FastifyInstance, { config, db, cloc
     const ctx = ctxOf(req, clock.now());
     const account = await getAccountFor(db, ctx, id);
     if (!canManage(ctx, account)) throw new NotFound();
-    return renderPage(req, reply, config, 'directory/views/account-edit.njk', { account, values: account });
+    return renderPage(req, reply, config, 'directory/views/account-edit.njk', { account, values: account, disabledForMobile: account.statusReason === STATUS_REASON_NON_UK_MOBILE });
   });
 
   app.post('/accounts/:id/edit', async (req, reply) => {
     const { id } = req.params as { id: string };
     if (!isId(id)) throw new NotFound();
-    const values = { displayName: field(req.body, 'displayName'), businessArea: field(req.body, 'businessArea') };
+    // A form without the mobile field leaves the number alone (an empty field removes it).
+    const hasMobile = typeof (req.body as Record<string, unknown> | undefined)?.mobile === 'string';
+    const values = { displayName: field(req.body, 'displayName'), businessArea: field(req.body, 'businessArea'), mobile: hasMobile ? field(req.body, 'mobile') : undefined };
     try {
-      await updateAccountFor(db, ctxOf(req, clock.now()), id, values);
+      await updateAccountFor(db, ctxOf(req, clock.now()), id, values, mobileRuleOf(config));
       return reply.redirect(`/accounts/${id}?updated=1`, 303);
     } catch (err) {
       if (!(err instanceof Invalid)) throw err;
       const account = await getAccountFor(db, ctxOf(req, clock.now()), id);
       reply.code(400);
-      return renderPage(req, reply, config, 'directory/views/account-edit.njk', { account, values, problems: err.problems });
+      return renderPage(req, reply, config, 'directory/views/account-edit.njk', {
+        account, values, problems: err.problems, disabledForMobile: account.statusReason === STATUS_REASON_NON_UK_MOBILE,
+        errorList: err.problems.map((text) => ({ text, href: /number/i.test(text) ? '#mobile' : '#displayName' })),
+        mobileError: err.problems.find((text) => /number/i.test(text)),
+      });
     }
   });
 }

@@ -47,7 +47,7 @@ describeEachDatabase('directory import', (t) => {
     const orgs = await importOrgs(db, ...orgLines);
     assert.deepEqual([orgs.created, orgs.updated, orgs.unchanged, orgs.rejected], [2, 0, 0, []]);
     const lines = [
-      `${code}A,${p}.one@${p}a.nhs.uk,One,Finance, 07700 900001 ,`,
+      `${code}A,${p}.one@${p}a.nhs.uk,One,Finance, 07400 900001 ,`,
       `${code.toLowerCase()}a,${p}.TWO@${p}a.nhs.uk,Two,,,local-admin;user`,
       `${code}B,${p}.three@${p}b.nhs.uk,Three,HR,,helpdesk`,
     ];
@@ -57,7 +57,7 @@ describeEachDatabase('directory import', (t) => {
 
     const accounts = await accountsLike(db, p);
     assert.deepEqual(accounts.map((a) => [a.email, a.display_name, a.business_area, a.mobile, a.status, a.password_hash, Number(a.must_change_password)]), [
-      [`${p}.one@${p}a.nhs.uk`, 'One', 'Finance', '07700 900001', 'active', null, 0],
+      [`${p}.one@${p}a.nhs.uk`, 'One', 'Finance', '+447400900001', 'active', null, 0],
       [`${p}.three@${p}b.nhs.uk`, 'Three', 'HR', null, 'active', null, 0],
       [`${p}.two@${p}a.nhs.uk`, 'Two', '', null, 'active', null, 0],
     ]);
@@ -110,7 +110,7 @@ describeEachDatabase('directory import', (t) => {
       { line: 2, reason: 'organisation "XYZ" does not exist' },
       { line: 3, reason: 'email "not-an-address" is not a valid email address' },
       { line: 4, reason: 'display_name is required' },
-      { line: 5, reason: 'mobile "ring me" is not a phone number (digits, spaces, + - ( ) only, at most 20 characters)' },
+      { line: 5, reason: 'mobile "ring me": This is not a phone number. Enter a UK mobile number, for example 07400 123456.' },
       { line: 6, reason: 'role "superuser" is not one of user, local-admin, helpdesk, csoc, platform-admin' },
       { line: 7, reason: 'has 3 fields; the header has 6' },
       { line: 9, reason: 'display_name contains control characters' },
@@ -119,6 +119,25 @@ describeEachDatabase('directory import', (t) => {
     assert.deepEqual([r.created, r.rejectedCount], [1, 8]);
     assert.deepEqual((await accountsLike(db, p)).map((a) => a.email), [`${p}.h@example.test`]);
     assert.equal(await auditCount(db), before + 1, 'one batch event, nothing for the rejected rows');
+  });
+
+  test('mobile numbers pass the one UK-mobile rule: stored in E.164, others rejected by line with the reason', async () => {
+    const { db } = t.handle;
+    const p = fresh();
+    const org = await makeOrganisation(db);
+    const rows = [
+      `${org.code},${p}.gb@example.test,GB,,07400 123456,`,
+      `${org.code},${p}.fr@example.test,FR,,+33 6 12 34 56 78,`,
+      `${org.code},${p}.gg@example.test,GG,,07781 123456,`,
+      `${org.code},${p}.land@example.test,Land,,0113 496 0000,`,
+    ];
+    const r = await importAccountsStream(db, ctx, csv(ACC_HEADER, ...rows), { fileName: 'accounts.csv', mobileRule: { allowCrownDependencies: false } });
+    assert.deepEqual(r.rejected, [
+      { line: 3, reason: 'mobile "+33 6 12 34 56 78": This is a French number. Only UK mobile numbers can be registered.' },
+      { line: 4, reason: 'mobile "07781 123456": This is a Guernsey mobile number. Only mobile numbers from England, Scotland, Wales and Northern Ireland can be registered.' },
+      { line: 5, reason: 'mobile "0113 496 0000": This is a UK landline number. Only UK mobile numbers can be registered.' },
+    ]);
+    assert.deepEqual((await accountsLike(db, p)).map((a) => [a.email.split('@')[0], a.mobile]), [[`${p}.gb`, '+447400123456']]);
   });
 
   test('a header with a misspelt column refuses the whole file before writing anything', async () => {
@@ -152,10 +171,10 @@ describeEachDatabase('directory import', (t) => {
     await db.updateTable('accounts').set({ status: 'disabled', status_reason: 'leaver' }).where('id', '=', acc.id).execute();
     const before = await db.selectFrom('accounts').selectAll().where('id', '=', acc.id).executeTakeFirstOrThrow();
 
-    const r = await importAccounts(db, [`${other.code},${acc.email},Renamed,Estates,07700 900002,user;local-admin`]);
+    const r = await importAccounts(db, [`${other.code},${acc.email},Renamed,Estates,07400 900002,user;local-admin`]);
     assert.deepEqual([r.created, r.updated], [0, 1]);
     const after = await db.selectFrom('accounts').selectAll().where('id', '=', acc.id).executeTakeFirstOrThrow();
-    assert.deepEqual([after.display_name, after.business_area, after.mobile, after.organisation_id], ['Renamed', 'Estates', '07700 900002', other.id]);
+    assert.deepEqual([after.display_name, after.business_area, after.mobile, after.organisation_id], ['Renamed', 'Estates', '+447400900002', other.id]);
     assert.deepEqual([after.password_hash, after.status, after.status_reason, after.created_at], [before.password_hash, 'disabled', 'leaver', before.created_at]);
     const events = await db.selectFrom('audit_events').selectAll().where('action', '=', 'account.role.change').where('target', '=', `account:${acc.id}`).execute();
     assert.equal(events.length, 1);

@@ -8,6 +8,7 @@ import { recordAudit } from '../../audit/audit.commands.js';
 import type { Ctx } from '../../platform/context.js';
 import type { Db } from '../../platform/db/db.js';
 import { Invalid } from '../../platform/errors/errors.js';
+import type { MobileRule } from '../../phones/phones.js';
 import { grantsFor, type RoleGrant } from '../directory.js';
 import { authorizePlatformAdmin } from '../directory.policy.js';
 import { domainOwners, replaceOrganisationDomains, upsertOrganisation } from '../directory.repo.js';
@@ -33,6 +34,8 @@ export interface ImportOptions {
   onProgress?: (bytesRead: number, totalBytes: number) => void;
   /** Accounts per transaction; default and most MAX_BATCH (fewer commits are faster). */
   batchSize?: number;
+  /** The UK-mobile rule (setting allowCrownDependencyMobiles); default: Crown dependencies allowed. */
+  mobileRule?: MobileRule;
 }
 
 export interface StreamImportOptions extends ImportOptions {
@@ -158,7 +161,7 @@ async function importAccountsTuned(db: Db, ctx: Ctx, input: Readable, opts: Stre
     await writeAccountBatchOrRows(db, ctx, rows, opts.fileName, tally);
   };
   for await (const rec of readRecords(input, ACCOUNT_HEADER, opts, tally)) {
-    const parsed = parseAccountRecord(rec.fields, rec.positions);
+    const parsed = parseAccountRecord(rec.fields, rec.positions, opts.mobileRule);
     if (!parsed.ok) {
       tally.reject(rec.line, parsed.reason);
       continue;

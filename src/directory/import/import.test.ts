@@ -8,7 +8,7 @@ import {
 const ACC = [0, 1, 2, 3, 4, 5];
 const ORG = [0, 1, 2, 3, 4];
 const account = (o: Partial<Record<(typeof ACCOUNT_HEADER)[number], string>> = {}): string[] => {
-  const v = { organisation_code: 'rxa', email: ' Jo.Bloggs@Trust.NHS.uk ', display_name: ' Jo Bloggs ', business_area: 'Finance', mobile: ' 07700 900123 ', roles: '', ...o };
+  const v = { organisation_code: 'rxa', email: ' Jo.Bloggs@Trust.NHS.uk ', display_name: ' Jo Bloggs ', business_area: 'Finance', mobile: ' 07400 123456 ', roles: '', ...o };
   return ACCOUNT_HEADER.map((c) => v[c]);
 };
 const organisation = (o: Partial<Record<(typeof ORGANISATION_HEADER)[number], string>> = {}): string[] => {
@@ -60,7 +60,7 @@ describe('account records', () => {
   test('a valid row is normalised; empty roles mean user', () => {
     assert.deepEqual(parseAccountRecord(account(), ACC), {
       ok: true,
-      row: { organisationCode: 'RXA', email: 'jo.bloggs@trust.nhs.uk', displayName: 'Jo Bloggs', businessArea: 'Finance', mobile: '07700 900123', roles: ['user'] },
+      row: { organisationCode: 'RXA', email: 'jo.bloggs@trust.nhs.uk', displayName: 'Jo Bloggs', businessArea: 'Finance', mobile: '+447400123456', roles: ['user'] },
     });
     const r = parseAccountRecord(account({ roles: 'Local-Admin; user;local-admin', mobile: '', business_area: '' }), ACC);
     assert.ok(r.ok);
@@ -74,9 +74,15 @@ describe('account records', () => {
     assert.equal(reasonOf(parseAccountRecord(account({ display_name: '' }), ACC)), 'display_name is required');
     assert.match(reasonOf(parseAccountRecord(account({ display_name: 'x'.repeat(201) }), ACC)), /longer than 200/);
     assert.match(reasonOf(parseAccountRecord(account({ display_name: 'Jo\u0000' }), ACC)), /control characters/);
-    assert.match(reasonOf(parseAccountRecord(account({ mobile: 'call me' }), ACC)), /mobile "call me" is not a phone number/);
-    assert.match(reasonOf(parseAccountRecord(account({ mobile: '0'.repeat(21) }), ACC)), /not a phone number/);
-    assert.equal(reasonOf(parseAccountRecord(account({ mobile: '+44 (0)7700-900123' }), ACC)), 'ok');
+    assert.equal(reasonOf(parseAccountRecord(account({ mobile: 'call me' }), ACC)), 'mobile "call me": This is not a phone number. Enter a UK mobile number, for example 07400 123456.');
+    assert.match(reasonOf(parseAccountRecord(account({ mobile: '0'.repeat(21) }), ACC)), /not a valid phone number|not a phone number/);
+    assert.equal(reasonOf(parseAccountRecord(account({ mobile: '+33 6 12 34 56 78' }), ACC)), 'mobile "+33 6 12 34 56 78": This is a French number. Only UK mobile numbers can be registered.');
+    assert.match(reasonOf(parseAccountRecord(account({ mobile: '0113 496 0000' }), ACC)), /: This is a UK landline number\. Only UK mobile numbers can be registered\.$/);
+    assert.match(reasonOf(parseAccountRecord(account({ mobile: '07700 900123' }), ACC)), /not a valid UK number/, 'the drama range is not a real number');
+    assert.equal(reasonOf(parseAccountRecord(account({ mobile: '+44 (0)7400-123456' }), ACC)), 'ok');
+    const guernsey = account({ mobile: '07781 123456' });
+    assert.equal(reasonOf(parseAccountRecord(guernsey, ACC)), 'ok', 'Crown dependencies are allowed by default');
+    assert.match(reasonOf(parseAccountRecord(guernsey, ACC, { allowCrownDependencies: false })), /This is a Guernsey mobile number/);
     assert.match(reasonOf(parseAccountRecord(account({ roles: 'user;admin' }), ACC)), /role "admin" is not one of user, local-admin/);
     assert.match(reasonOf(parseAccountRecord([...account(), 'extra'], ACC)), /has 7 fields; the header has 6/);
   });

@@ -6,6 +6,7 @@
 import {
   DEFAULT_HIGH_RISK_AREAS, PRIVILEGED_ROLES, ROLES, type Role, type RoleGrant, isRole, isValidDomain, isValidEmail, normaliseEmail,
 } from '../directory.js';
+import { DEFAULT_MOBILE_RULE, type MobileRule, normaliseOptionalMobile } from '../../phones/phones.js';
 
 export const ORGANISATION_HEADER = ['code', 'name', 'domains', 'high_risk_areas', 'la_contact'] as const;
 export const ACCOUNT_HEADER = ['organisation_code', 'email', 'display_name', 'business_area', 'mobile', 'roles'] as const;
@@ -51,8 +52,6 @@ export const MAX_KEPT_REJECTIONS = 1000;
 const MAX_NAME = 200;
 const MAX_FREE_TEXT = 500;
 const CODE = /^[A-Z0-9]{1,12}$/;
-// Obvious garbage only; proper UK-number validation is a later issue.
-const MOBILE = /^[0-9 +\-()]{1,20}$/;
 // C0 controls and DEL: never meaningful in a name, and PostgreSQL refuses NUL outright.
 const CONTROL = /[\u0000-\u001f\u007f]/;
 const CONTROL_EXCEPT_NEWLINES = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
@@ -99,9 +98,10 @@ export function parseOrganisationRecord(fields: readonly string[], positions: re
 
 /**
  * One accounts record → a row or a reason. Whether the organisation exists is not known
- * here: the command checks the code against the organisations it loaded.
+ * here: the command checks the code against the organisations it loaded. A mobile number
+ * must pass the one UK-mobile rule and is stored in E.164.
  */
-export function parseAccountRecord(fields: readonly string[], positions: readonly number[]): RowResult<AccountRow> {
+export function parseAccountRecord(fields: readonly string[], positions: readonly number[], mobileRule: MobileRule = DEFAULT_MOBILE_RULE): RowResult<AccountRow> {
   if (fields.length !== positions.length) return { ok: false, reason: fieldCount(fields, positions) };
   const [orgCode, rawEmail, displayName, businessArea, mobile, roles] = positions.map((p) => fields[p]!.trim()) as [
     string, string, string, string, string, string,
@@ -115,9 +115,8 @@ export function parseAccountRecord(fields: readonly string[], positions: readonl
   if (businessArea.length > MAX_NAME || CONTROL.test(businessArea)) {
     return { ok: false, reason: `business_area is longer than ${MAX_NAME} characters or contains control characters` };
   }
-  if (mobile && !MOBILE.test(mobile)) {
-    return { ok: false, reason: `mobile "${clip(mobile)}" is not a phone number (digits, spaces, + - ( ) only, at most 20 characters)` };
-  }
+  const phone = normaliseOptionalMobile(mobile, mobileRule);
+  if (!phone.ok) return { ok: false, reason: `mobile "${clip(mobile)}": ${phone.message}` };
   const roleList: Role[] = [];
   for (const r of splitList(roles)) {
     const role = r.toLowerCase();
@@ -126,7 +125,7 @@ export function parseAccountRecord(fields: readonly string[], positions: readonl
   }
   return {
     ok: true,
-    row: { organisationCode: orgCode.toUpperCase(), email, displayName, businessArea, mobile: mobile || null, roles: roleList.length ? roleList : ['user'] },
+    row: { organisationCode: orgCode.toUpperCase(), email, displayName, businessArea, mobile: phone.value, roles: roleList.length ? roleList : ['user'] },
   };
 }
 
