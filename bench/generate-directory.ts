@@ -53,7 +53,8 @@ export function generateAccountsCsv(file: string, rows: number, orgCount: number
     const first = FIRST[i % FIRST.length]!;
     const last = LAST[Math.floor(i / FIRST.length) % LAST.length]!;
     const email = `${first}.${last.replace("'", '')}.${i}@${orgDomain(org)}`.toLowerCase();
-    const mobile = i % 3 === 0 ? `07700 ${(900000 + (i % 100000)).toString()}` : '';
+    // Real UK mobile ranges (07700 900xxx is a drama range that the mobile rule refuses).
+    const mobile = i % 3 === 0 ? `07400 ${100000 + (i % 900000)}` : '';
     const roles = i < orgCount ? 'user;local-admin' : i % 5000 === 1 ? 'helpdesk' : '';
     return `${orgCode(org)},${email},${first} ${last},${AREAS[i % AREAS.length]},${mobile},${roles}`;
   });

@@ -9,6 +9,8 @@ import { countByStatus } from '../platform/notify/history.repo.js';
 import { canViewOutbox } from '../platform/notify/notify.policy.js';
 import { reviewNagFor } from '../recovery/review.commands.js';
 import { canTriage } from '../reports/reports.policy.js';
+import { compromiseTasksFor } from '../compromise/compromise.tasks.js';
+import { phoneTasksFor } from '../phones/phones.tasks.js';
 import { queueSummaryFor } from '../reports/triage.commands.js';
 
 /**
@@ -22,7 +24,10 @@ export function registerDashboardRoutes(app: FastifyInstance, { config, db, cloc
     const laOrgs = await Promise.all(laOrganisations(actor).map((id) => getOrganisationFor(db, ctx, id)));
     const roles = new Set(actor.roles.map((g) => g.role));
     // Tasks: things waiting for this person, each linking to where it is done.
-    const tasks: { href: string; text: string }[] = [];
+    const tasks: { href: string; text: string; urgent?: boolean }[] = [
+      ...(await compromiseTasksFor(db, ctx, config.compromiseEscalationHours)),
+      ...(await phoneTasksFor(db, ctx)),
+    ];
     for (const o of laOrgs) {
       const nag = await reviewNagFor(db, o.id, clock.now(), config.recoveryReviewIntervalDays);
       if (nag.due) {

@@ -3,6 +3,7 @@ import { recordAudit } from '../audit/audit.commands.js';
 import type { Ctx } from '../platform/context.js';
 import type { Db } from '../platform/db/db.js';
 import { generateOneTimePassword, hashPassword } from '../signin/password.js';
+import { DEMO_SECURITY_ANSWERS, storeSecurityQuestions } from '../recovery/questions.commands.js';
 import { grantsFor, type Role } from './directory.js';
 import { findOrganisationByCode, insertAccount, replaceOrganisationDomains, replaceRoles, upsertOrganisation } from './directory.repo.js';
 
@@ -20,10 +21,11 @@ const PEOPLE: { local: string; name: string; area: string; roles: Role[]; mobile
  * Seeds a demo organisation with a few accounts, once. Only the quick-start command calls
  * this; `serve` never seeds. The demo LA and the Finance officer get one-time passwords
  * (to be changed at first sign-in; both must also enrol MFA, the LA for the role and the
- * officer for the high-risk area); the others have none until a reset.
+ * officer for the high-risk area); the others have none until a reset. Every demo person
+ * has the documented demo security answers, so the helpdesk console can be tried at once.
  * @returns the addresses and one-time passwords, or null when the demo already exists
  */
-export async function seedDemoOrganisation(db: Db, ctx: Ctx, platformDomain: string): Promise<{ email: string; password: string; who: string }[] | null> {
+export async function seedDemoOrganisation(db: Db, ctx: Ctx, platformDomain: string, secretKey: Buffer): Promise<{ email: string; password: string; who: string }[] | null> {
   if (await findOrganisationByCode(db, DEMO_ORG_CODE)) return null;
   const domain = `demo-trust.${platformDomain}`;
   const credentials: { email: string; password: string; who: string; hash: string }[] = [];
@@ -46,6 +48,7 @@ export async function seedDemoOrganisation(db: Db, ctx: Ctx, platformDomain: str
         passwordHash: cred?.hash ?? null, mustChangePassword: cred !== undefined, now,
       });
       await replaceRoles(trx, id, grantsFor(p.roles, orgId));
+      await storeSecurityQuestions(trx, secretKey, id, DEMO_SECURITY_ANSWERS, now);
     }
     await recordAudit(trx, ctx, { action: 'demo.seed', organisationId: orgId, target: `organisation:${orgId}`, details: { accounts: PEOPLE.length } });
     return credentials.map(({ email, password, who }) => ({ email, password, who }));

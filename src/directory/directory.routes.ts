@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { reviewReadScope } from '../recovery/recovery.policy.js';
 import type { RouteDeps } from '../platform/http/app.js';
 import { Readable } from 'node:stream';
 import { csvLine } from '../platform/csv.js';
@@ -38,7 +39,10 @@ export function registerDirectoryRoutes(app: FastifyInstance, { config, db, cloc
     const { id } = req.params as { id: string };
     if (!isId(id)) throw new NotFound();
     const org = await getOrganisationFor(db, ctxOf(req, clock.now()), id);
-    return renderPage(req, reply, config, 'directory/views/organisation.njk', { org });
+    // Links to the organisation's settings and reviews, for those who may open them (LAs of it, platform admins).
+    const scope = reviewReadScope(req.actor!);
+    const manages = scope.all || scope.organisationIds.includes(org.id);
+    return renderPage(req, reply, config, 'directory/views/organisation.njk', { org, manages });
   });
 
   app.get('/accounts', async (req, reply) => {

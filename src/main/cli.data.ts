@@ -26,7 +26,10 @@ async function runImport(kind: string, file: string, importer: Importer, opts: {
   let result: ImportResult;
   try {
     result = await withDatabase(config, ({ db }) =>
-      importer(db, cliContext(new Date()), file, { onProgress: (read) => bar?.update(Math.round(read / 1e6)) }),
+      importer(db, cliContext(new Date()), file, {
+        onProgress: (read) => bar?.update(Math.round(read / 1e6)),
+        mobileRule: { allowCrownDependencies: config.allowCrownDependencyMobiles },
+      }),
     );
   } catch (err) {
     bar?.stop();

@@ -61,10 +61,13 @@ export function registerServeCommands(program: Command): void {
       const ctx = cliContext(new Date());
       const firstRun = await withDatabase(config, async ({ db }) => {
         await ensurePlatformOrganisation(db, ctx, config.platformDomain);
-        const demo = await seedDemoOrganisation(db, ctx, config.platformDomain);
+        const demo = await seedDemoOrganisation(db, ctx, config.platformDomain, config.secretKey);
         if (!demo) return null;
         const admin = await createAdminAccount(db, ctx, { email: `admin@${config.platformDomain}`, role: 'platform-admin', displayName: 'Platform administrator' });
-        return { demo, admin };
+        // Platform staff for the demo: a helpdesk agent (verify-then-reset console) and a CSOC analyst (reports, compromise).
+        const helpdesk = await createAdminAccount(db, ctx, { email: `helpdesk.agent@${config.platformDomain}`, role: 'helpdesk', displayName: 'Helen Desk (helpdesk agent)' });
+        const csoc = await createAdminAccount(db, ctx, { email: `csoc.analyst@${config.platformDomain}`, role: 'csoc', displayName: 'Sam Okoro (CSOC analyst)' });
+        return { demo, admin, staff: [{ who: 'Helpdesk agent', created: helpdesk }, { who: 'CSOC analyst', created: csoc }] };
       });
       const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
       const running = await startServer(config, logger);
@@ -84,7 +87,10 @@ export function registerServeCommands(program: Command): void {
           '',
           '  One-time credentials (shown once; each must be changed at first sign-in):',
           `    Platform admin:  ${firstRun.admin.account.email}  ${firstRun.admin.oneTimePassword ?? '(existing account: password unchanged)'}`,
+          ...firstRun.staff.map((s) => `    ${s.who}:  ${s.created.account.email}  ${s.created.oneTimePassword ?? '(existing account: password unchanged)'}`),
           ...firstRun.demo.map((d) => `    ${d.who}:  ${d.email}  ${d.password}`),
+          '',
+          '  Demo accounts have the demo security answers (first school Hillside, first pet Biscuit, first car Ford Fiesta).',
           '',
           '  Privileged and Finance/HR accounts must set up MFA (an authenticator app or a security key) at first sign-in.',
         );

@@ -7,15 +7,16 @@ function wantsJson(req: FastifyRequest): boolean {
   return req.url.startsWith('/api/') || req.url === '/healthz';
 }
 
-async function renderError(req: FastifyRequest, reply: FastifyReply, config: Config, status: number): Promise<FastifyReply> {
-  const template = status === 404 ? 'errors/404.njk' : status === 403 ? 'errors/403.njk' : status === 429 ? 'errors/429.njk' : 'errors/500.njk';
+async function renderError(req: FastifyRequest, reply: FastifyReply, config: Config, status: number, detail: { message?: string; problems?: readonly string[] } = {}): Promise<FastifyReply> {
+  const template = status === 404 ? 'errors/404.njk' : status === 403 ? 'errors/403.njk' : status === 429 ? 'errors/429.njk'
+    : status >= 400 && status < 500 && detail.message ? 'errors/problem.njk' : 'errors/500.njk';
   let ctx: Record<string, unknown>;
   try {
     ctx = layoutContext(req, reply, config);
   } catch {
     ctx = { serviceName: config.serviceName, helpdesk: { phone: config.helpdeskPhone, email: config.helpdeskEmail, hours: config.helpdeskHours } };
   }
-  return reply.code(status).type('text/html; charset=utf-8').view(template, { ...ctx, requestId: req.id });
+  return reply.code(status).type('text/html; charset=utf-8').view(template, { ...ctx, requestId: req.id, message: detail.message, problems: detail.problems ?? [] });
 }
 
 /**
@@ -49,7 +50,7 @@ export function registerErrorHandling(app: FastifyInstance, config: Config): voi
     }
     if (status === 401 && !wantsJson(req)) return reply.redirect('/signin', 303);
     if (wantsJson(req)) return reply.code(status).send({ error: code, message, problems, requestId: req.id });
-    return renderError(req, reply, config, status);
+    return renderError(req, reply, config, status, status < 500 ? { message, problems } : {});
   });
 
   app.setNotFoundHandler(async (req, reply) => {

@@ -7,6 +7,8 @@ import { canUseConsole } from '../../recovery/recovery.policy.js';
 import { canReadBulletins } from '../../bulletins/bulletins.policy.js';
 import { canViewOutbox } from '../notify/notify.policy.js';
 import { canTriage } from '../../reports/reports.policy.js';
+import { canViewCases } from '../../compromise/compromise.policy.js';
+import { canRunSweep, canViewDisabledList } from '../../phones/phones.policy.js';
 import type { Config } from '../config/config.js';
 
 export interface NavItem {
@@ -25,6 +27,9 @@ export function navFor(req: FastifyRequest): NavItem[] {
   if (canViewCoverage(actor)) items.push({ href: '/mfa/coverage', text: 'MFA coverage' });
   if (canUseConsole(actor)) items.push({ href: '/recovery', text: 'Verify and reset' });
   if (laOrganisations(actor).length > 0) items.push({ href: '/recovery/review', text: 'Reset review' });
+  if (canViewCases(actor)) items.push({ href: '/compromise', text: 'Compromised accounts' });
+  if (canViewDisabledList(actor)) items.push({ href: '/phones/disabled', text: 'Non-UK mobiles' });
+  if (canRunSweep(actor)) items.push({ href: '/phones/sweeps', text: 'Mobile number sweep' });
   if (canTriage(actor)) items.push({ href: '/reports', text: 'Phishing reports' });
   if (canReadBulletins(actor)) items.push({ href: '/bulletins', text: 'Bulletins' });
   if (canViewOutbox(actor)) items.push({ href: '/outbox', text: 'Outbox' });
