@@ -72,7 +72,7 @@ describe('portal in Chromium', { skip: browserSkip }, () => {
       await checkAxe(page);
 
       // Search from the Accounts page: a name fragment finds one org A account, not the other.
-      await page.getByRole('navigation', { name: 'Menu' }).getByRole('link', { name: 'Accounts' }).click();
+      await page.getByRole('navigation', { name: 'Menu' }).getByRole('link', { name: 'Accounts', exact: true }).click();
       await page.waitForURL((u) => u.pathname === '/accounts');
       await page.getByRole('heading', { level: 1, name: 'Accounts' }).waitFor();
       await checkAxe(page);
@@ -90,7 +90,7 @@ describe('portal in Chromium', { skip: browserSkip }, () => {
       assert.ok((await page.locator('main').innerText()).includes('Larkspur Valley NHS Trust'), 'account page names its organisation');
       await checkAxe(page);
 
-      await page.getByRole('navigation', { name: 'Menu' }).getByRole('link', { name: 'Organisations' }).click();
+      await page.getByRole('navigation', { name: 'Menu' }).getByRole('link', { name: 'Organisations', exact: true }).click();
       await page.waitForURL((u) => u.pathname === '/organisations');
       for (const name of ['Platform Operations', 'Larkspur Valley NHS Trust', 'Quenby Marsh Health Board']) {
         await page.getByRole('link', { name }).waitFor();
@@ -136,7 +136,7 @@ describe('portal in Chromium', { skip: browserSkip }, () => {
         await page.goto('/signin');
         await signIn(page, who.account.email, TEST_PASSWORD, (u) => u.pathname === '/');
         if (who.via === 'Organisations') {
-          await page.getByRole('navigation', { name: 'Menu' }).getByRole('link', { name: 'Organisations' }).click();
+          await page.getByRole('navigation', { name: 'Menu' }).getByRole('link', { name: 'Organisations', exact: true }).click();
           await page.waitForURL((u) => u.pathname === '/organisations');
           await checkAxe(page);
           const [res] = await Promise.all([
@@ -173,7 +173,7 @@ describe('portal in Chromium', { skip: browserSkip }, () => {
       assert.ok(!(await page.content()).includes('Quenby Marsh'), 'dashboard does not name organisation B');
       await checkAxe(page);
 
-      await page.getByRole('navigation', { name: 'Menu' }).getByRole('link', { name: 'Accounts' }).click();
+      await page.getByRole('navigation', { name: 'Menu' }).getByRole('link', { name: 'Accounts', exact: true }).click();
       await page.waitForURL((u) => u.pathname === '/accounts');
       const table = page.locator('table#accounts');
       for (const a of [data.la, data.aliceA, data.bobA, data.newcomer]) await table.getByRole('link', { name: a.email }).waitFor();

@@ -17,7 +17,10 @@ export interface NavItem {
   current?: boolean;
 }
 
-/** Navigation an actor gets: only links to pages their policies let them open. */
+/** Links shown in the header (each role gets at most seven); every other tool is listed on the dashboard. */
+const PRIMARY = new Set(['/', '/organisations', '/accounts', '/mfa/coverage', '/recovery', '/reports', '/audit', '/security']);
+
+/** Every tool an actor gets (header and dashboard): only links to pages their policies let them open. */
 export function navFor(req: FastifyRequest): NavItem[] {
   const actor = req.actor;
   if (!actor) return [];
@@ -55,7 +58,7 @@ export function layoutContext(req: FastifyRequest, reply: FastifyReply, config: 
     currentUser: account && req.actor
       ? { displayName: account.displayName, email: account.email, roleLabels: [...new Set(req.actor.roles.map((g) => ROLE_LABELS[g.role]))] }
       : undefined,
-    nav: account && !account.mustChangePassword && req.sessionStage === 'full' ? navFor(req) : [],
+    nav: account && !account.mustChangePassword && req.sessionStage === 'full' ? navFor(req).filter((i) => PRIMARY.has(i.href)) : [],
     csrfToken: reply.generateCsrf(),
   };
 }
