@@ -5,11 +5,14 @@ import type { Config } from '../platform/config/config.js';
 import { type DatabaseHandle, migrateToLatest, openDatabase } from '../platform/db/db.js';
 import { createLogger, type Logger } from '../platform/log/log.js';
 import { startJobs } from './jobs.js';
+import { startGatewayProcesses } from '../gateway/gateway.cluster.js';
 
 export interface Running {
   app: FastifyInstance;
   handle: DatabaseHandle;
   portalUrl: string;
+  /** host:port the SMTP gateway listens on. */
+  smtpAddress: string;
   stop(): Promise<void>;
 }
 
@@ -19,9 +22,10 @@ function splitAddr(addr: string): { host: string; port: number } {
 }
 
 /**
- * Opens the database, migrates it, and starts the portal and API on POSTWARDEN_HTTP_ADDR.
- * Later capabilities (SMTP gateway, jobs) start here too. Never seeds data.
- * @throws Error when the secret key is missing (run `postwarden init`) or the port is taken
+ * Opens the database, migrates it, and starts the portal and API on POSTWARDEN_HTTP_ADDR,
+ * the SMTP gateway on POSTWARDEN_SMTP_ADDR (in worker processes unless
+ * POSTWARDEN_GATEWAY_WORKERS=0) and the background jobs. Never seeds data.
+ * @throws Error when the secret key is missing (run `postwarden init`) or a port is taken
  */
 export async function startServer(config: Config, logger: Logger = createLogger(config.logLevel)): Promise<Running> {
   if (!config.secretKeyConfigured) {
@@ -35,15 +39,26 @@ export async function startServer(config: Config, logger: Logger = createLogger(
   const bound = app.server.address();
   const actualPort = typeof bound === 'object' && bound ? bound.port : port;
   const portalUrl = port === 0 ? config.publicUrl.replace(/:\d+$/, `:${actualPort}`) : config.publicUrl;
+  let gateway;
+  try {
+    gateway = await startGatewayProcesses(config, logger, handle.db);
+  } catch (err) {
+    await app.close();
+    await handle.close();
+    throw err;
+  }
   const jobs = startJobs({ config, db: handle.db, logger, clock: systemClock });
   let stopped = false;
   return {
     app,
     handle,
     portalUrl,
+    smtpAddress: gateway.address,
     async stop() {
       if (stopped) return;
       stopped = true;
+      // Stop taking mail first and let open sessions finish, then the rest.
+      await gateway.stop();
       await jobs.stop();
       await app.close();
       await handle.close();
