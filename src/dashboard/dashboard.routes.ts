@@ -11,6 +11,8 @@ import { reviewNagFor } from '../recovery/review.commands.js';
 import { canTriage } from '../reports/reports.policy.js';
 import { compromiseTasksFor } from '../compromise/compromise.tasks.js';
 import { phoneTasksFor } from '../phones/phones.tasks.js';
+import { countHeldFor } from '../gateway/gateway.commands.js';
+import { canViewQuarantine } from '../gateway/gateway.policy.js';
 import { queueSummaryFor } from '../reports/triage.commands.js';
 
 /**
@@ -44,6 +46,10 @@ export function registerDashboardRoutes(app: FastifyInstance, { config, db, cloc
     if (canTriage(actor)) {
       const q = await queueSummaryFor(db, ctx);
       if (q.new > 0) tasks.push({ href: '/reports?status=new', text: `${q.new} new phishing report${q.new === 1 ? '' : 's'} to triage${q.stale > 0 ? ` (${q.stale} open for more than a day)` : ''}` });
+    }
+    if (canViewQuarantine(actor)) {
+      const heldCount = await countHeldFor(db, ctx);
+      if (heldCount > 0) tasks.push({ href: '/quarantine', text: `${heldCount} message${heldCount === 1 ? '' : 's'} held in quarantine` });
     }
     if (canViewOutbox(actor)) {
       const failed = (await countByStatus(db)).failed;

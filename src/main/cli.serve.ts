@@ -3,6 +3,7 @@ import { ensurePlatformOrganisation, createAdminAccount } from '../directory/dir
 import { seedDemoOrganisation } from '../directory/demo.js';
 import { cliContext } from '../platform/context.js';
 import { describeConfig } from '../platform/config/config.js';
+import { reportingAddresses } from '../platform/config/sections/reports.js';
 import { migrateToLatest, openDatabase } from '../platform/db/db.js';
 import { createLogger } from '../platform/log/log.js';
 import { configOrExit, withDatabase } from './cli.shared.js';
@@ -44,13 +45,14 @@ export function registerServeCommands(program: Command): void {
 
   program
     .command('serve')
-    .description('run the web portal and API (and, in later versions, the SMTP gateway and jobs); never seeds data')
+    .description('run the web portal, the API, the SMTP gateway and the background jobs; never seeds data')
     .action(async () => {
       const config = configOrExit();
       const logger = createLogger(config.logLevel);
       const running = await startServer(config, logger);
       stopOnSignals(running, logger);
       console.log(`Portal: ${running.portalUrl}/`);
+      console.log(`SMTP gateway: ${running.smtpAddress}`);
     });
 
   program
@@ -77,7 +79,7 @@ export function registerServeCommands(program: Command): void {
         `  Postwarden is running.`,
         `  Portal:        ${running.portalUrl}/`,
         `  API docs:      ${running.portalUrl}/api/docs`,
-        `  SMTP address:  ${config.smtpAddr} (configured; the SMTP gateway arrives with the mail capability and does not listen yet)`,
+        `  SMTP gateway:  ${running.smtpAddress} (mail for the demo trust and the platform domain; reporting address ${reportingAddresses(config)[0]})`,
         `  Data:          ${config.dataDir}`,
         `  Mail:          ${config.smarthostUrl ? 'through the configured smarthost' : `delivered locally to ${config.dataDir}/mail/<address>/ (set POSTWARDEN_SMARTHOST_URL to relay)`}`,
         `  DKIM DNS TXT:  ${ensureDkimKey(config).key.txtName}. IN TXT "${ensureDkimKey(config).key.txtValue}"`,

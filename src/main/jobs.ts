@@ -9,6 +9,7 @@ import type { Logger } from '../platform/log/log.js';
 import { closeMailer } from '../platform/notify/mailer.js';
 import { deliverDueNotifications } from '../platform/notify/runner.js';
 import { runCompromiseEscalation } from '../compromise/compromise.escalation.js';
+import { purgeGatewayData } from '../gateway/gateway.commands.js';
 import { purgeSenderHistory } from '../mailtips/mailtips.job.js';
 import { runPasswordReminders } from '../reminders/reminders.job.js';
 
@@ -29,7 +30,7 @@ export const REMINDERS_INTERVAL_MS = 3_600_000;
 /**
  * Starts the background jobs of `serve`: the outbox runner (every `outboxPollSeconds`, on
  * every node: claims are atomic), password-expiry reminders (hourly, first a minute after
- * start; one node at a time by lease, idempotent anyway), the sender-history purge (daily), compromise-case escalation
+ * start; one node at a time by lease, idempotent anyway), the sender-history and gateway purges (daily: expired quarantine and redelivery records), compromise-case escalation
  * (every 15 minutes; safe on several nodes). Errors are logged, never thrown.
  */
 export function startJobs(deps: JobsDeps): RunningJobs {
@@ -53,6 +54,10 @@ export function startJobs(deps: JobsDeps): RunningJobs {
   jobs.push(startRepeating({
     name: 'sender-history-purge', intervalMs: 24 * 3_600_000, firstRunMs: 5 * 60_000, logger,
     run: () => withLease(db, 'sender-history-purge', node, clock.now(), 60 * 60_000, () => purgeSenderHistory({ db, config, clock })),
+  }));
+  jobs.push(startRepeating({
+    name: 'gateway-purge', intervalMs: 24 * 3_600_000, firstRunMs: 10 * 60_000, logger,
+    run: () => withLease(db, 'gateway-purge', node, clock.now(), 60 * 60_000, () => purgeGatewayData(db, config, clock.now())),
   }));
   jobs.push(startRepeating({
     name: 'compromise-escalation', intervalMs: 15 * 60_000, firstRunMs: 2 * 60_000, logger,

@@ -94,6 +94,8 @@ export async function openDatabase(url: string, opts: { poolSize?: number } = {}
   });
   // An idle client that loses its server must not crash the process; the next query reports it.
   pool.on('error', () => undefined);
+  // A client that loses its server mid-query emits 'error' on itself too: the query rejects, the process must not die.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return { db, dialect: 'postgres', schema: parsed.schema, close: () => db.destroy() };
 }

@@ -7,6 +7,7 @@ import { canUseConsole } from '../../recovery/recovery.policy.js';
 import { canReadBulletins } from '../../bulletins/bulletins.policy.js';
 import { canViewOutbox } from '../notify/notify.policy.js';
 import { canTriage } from '../../reports/reports.policy.js';
+import { canViewQuarantine } from '../../gateway/gateway.policy.js';
 import { canViewCases } from '../../compromise/compromise.policy.js';
 import { canRunSweep, canViewDisabledList } from '../../phones/phones.policy.js';
 import type { Config } from '../config/config.js';
@@ -34,6 +35,7 @@ export function navFor(req: FastifyRequest): NavItem[] {
   if (canViewDisabledList(actor)) items.push({ href: '/phones/disabled', text: 'Non-UK mobiles' });
   if (canRunSweep(actor)) items.push({ href: '/phones/sweeps', text: 'Mobile number sweep' });
   if (canTriage(actor)) items.push({ href: '/reports', text: 'Phishing reports' });
+  if (canViewQuarantine(actor)) items.push({ href: '/quarantine', text: 'Quarantine' });
   if (canReadBulletins(actor)) items.push({ href: '/bulletins', text: 'Bulletins' });
   if (canViewOutbox(actor)) items.push({ href: '/outbox', text: 'Outbox' });
   if (!scopeIsEmpty(auditReadScope(actor))) items.push({ href: '/audit', text: 'Audit log' });
