@@ -1,10 +1,14 @@
+import { createHash } from 'node:crypto';
 import type { Indicators } from './indicators.js';
 import type { SampleFormat } from './intake.js';
 
 /**
  * The email to the CERT: a short summary, and each original sample attached unmodified
- * (message/rfc822; an Outlook file as itself). Optionally an RFC 5965 feedback report
- * (Feedback-Type: fraud) per sample. Pure: builds values, sends nothing.
+ * (message/rfc822; an Outlook file as itself). With the ARF option, each RFC 822 sample
+ * travels instead inside a complete RFC 5965 report (multipart/report;
+ * report-type=feedback-report: a human-readable part, the message/feedback-report with
+ * Feedback-Type: fraud, and the original unmodified), attached as message/rfc822 — so a
+ * CERT's ARF tooling reads each report on its own. Pure: builds values, sends nothing.
  */
 
 export interface CertSample {
@@ -90,8 +94,57 @@ export function certEmail(samples: readonly CertSample[], opts: { serviceName: s
   const attachments: CertAttachment[] = [];
   for (const s of samples) {
     const t = TYPE[s.format];
-    if (opts.arf) attachments.push({ filename: `feedback-${s.sha256.slice(0, 12)}.txt`, contentType: 'message/feedback-report', content: Buffer.from(feedbackReport(s, `${opts.serviceName}/1`)) });
-    attachments.push({ filename: `sample-${s.sha256.slice(0, 12)}.${t.ext}`, contentType: t.type, content: s.bytes });
+    // ARF carries message/rfc822 or text/rfc822-headers; an Outlook file goes as itself.
+    if (opts.arf && s.format !== 'msg') {
+      attachments.push({ filename: `fraud-report-${s.sha256.slice(0, 12)}.eml`, contentType: 'message/rfc822', content: arfReport(s, opts) });
+    } else {
+      attachments.push({ filename: `sample-${s.sha256.slice(0, 12)}.${t.ext}`, contentType: t.type, content: s.bytes });
+    }
   }
   return { subject, text, attachments };
+}
+
+/** A boundary that occurs nowhere in `bytes` (derived from the sample's hash; deterministic). */
+function boundaryFor(s: CertSample): string {
+  for (let i = 0; ; i++) {
+    const b = `arf-${createHash('sha256').update(`${s.sha256}:${i}`).digest('hex').slice(0, 32)}`;
+    if (!s.bytes.includes(b)) return b;
+  }
+}
+
+/**
+ * One RFC 5965 report for one sample: multipart/report with the human-readable part, the
+ * machine-readable feedback report, and the sample unmodified (message/rfc822, or
+ * text/rfc822-headers when only headers were reported).
+ */
+export function arfReport(s: CertSample, opts: { serviceName: string; submissionId: string; submittedBy: string; from?: string; to?: string; date?: Date }): Buffer {
+  const boundary = boundaryFor(s);
+  const service = field(opts.serviceName).replace(/[^\x20-\x7e]/g, '?');
+  const date = (opts.date ?? new Date(s.firstReportedAt)).toUTCString();
+  const head = [
+    ...(opts.from ? [`From: ${field(opts.from)}`] : []),
+    ...(opts.to ? [`To: ${field(opts.to)}`] : []),
+    `Date: ${date}`,
+    `Subject: Fraud report: sample ${s.sha256.slice(0, 12)} (submission ${field(opts.submissionId)})`,
+    `Message-ID: <arf-${s.sha256.slice(0, 24)}-${field(opts.submissionId).replace(/[^A-Za-z0-9.-]/g, '')}@postwarden.invalid>`,
+    'MIME-Version: 1.0',
+    `Content-Type: multipart/report; report-type=feedback-report; boundary="${boundary}"`,
+  ];
+  const human = [
+    `This is a fraud report from ${service} for a message its users reported as phishing.`,
+    `SHA-256 of the original: ${s.sha256}`,
+    `Reported ${s.reportCount} time${s.reportCount === 1 ? '' : 's'}, first ${s.firstReportedAt}.`,
+  ];
+  const originalType = s.format === 'headers-only' ? 'text/rfc822-headers' : 'message/rfc822';
+  return Buffer.concat([
+    Buffer.from([
+      ...head, '',
+      `--${boundary}`, 'Content-Type: text/plain; charset=us-ascii', 'Content-Transfer-Encoding: 7bit', '', ...human, '',
+      `--${boundary}`, 'Content-Type: message/feedback-report', '', feedbackReport(s, `${service}/1`).replace(/\r\n$/, ''), '',
+      `--${boundary}`, `Content-Type: ${originalType}`, 'Content-Disposition: inline', '', '',
+    ].join('\r\n')),
+    s.bytes,
+    // The CRLF before a boundary belongs to the boundary (RFC 2046): the sample keeps its own last bytes.
+    Buffer.from(`\r\n--${boundary}--\r\n`),
+  ]);
 }

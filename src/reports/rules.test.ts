@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { splitReport } from './intake.js';
 import { describe, test } from 'node:test';
 import { BlockMatcher, bareAddress, linkedHosts } from './blocklist.js';
 import { certEmail, feedbackReport, type CertSample } from './cert.js';
@@ -111,11 +112,23 @@ describe('safe viewing and the CERT email', () => {
     const bytes = phishMessage();
     const ind = (await parseSample(bytes)).indicators;
     const s: CertSample = { id: 'x', sha256: 'ab'.repeat(32), format: 'rfc822', bytes, indicators: ind, firstReportedAt: '2026-03-02T10:00:00.000Z', reportCount: 3, verdict: 'phishing' };
+    const plain = certEmail([s], { serviceName: 'Postwarden', submissionId: 'sub-1', submittedBy: 'csoc@postwarden.test', arf: false });
+    assert.equal(plain.attachments.length, 1);
+    assert.equal(plain.attachments[0]!.contentType, 'message/rfc822');
+    assert.equal(plain.attachments[0]!.content, bytes, 'the original, unmodified');
+    assert.match(plain.text, /hxxps:\/\/login\[\.\]evil-phish\[\.\]example/);
+    // ARF: the attachment is itself a complete RFC 5965 report, which our own intake (an
+    // independent reader of multipart/report) understands, with the original inside, byte for byte.
     const mail = certEmail([s], { serviceName: 'Postwarden', submissionId: 'sub-1', submittedBy: 'csoc@postwarden.test', arf: true });
-    assert.equal(mail.attachments.length, 2);
-    assert.equal(mail.attachments[1]!.contentType, 'message/rfc822');
-    assert.equal(mail.attachments[1]!.content, bytes);
-    assert.match(mail.text, /hxxps:\/\/login\[\.\]evil-phish\[\.\]example/);
+    assert.equal(mail.attachments.length, 1);
+    assert.equal(mail.attachments[0]!.contentType, 'message/rfc822');
+    const report = mail.attachments[0]!.content;
+    assert.match(report.toString('latin1'), /^Content-Type: multipart\/report; report-type=feedback-report; boundary="arf-/m);
+    const parsed = splitReport(report);
+    assert.equal(parsed.kind, 'arf');
+    assert.deepEqual(parsed.arf?.['feedback-type'], ['fraud']);
+    assert.equal(parsed.samples.length, 1);
+    assert.ok(parsed.samples[0]!.bytes.equals(bytes), 'the sample inside the report is byte-identical');
     const fr = feedbackReport(s, 'Postwarden/1');
     assert.match(fr, /^Feedback-Type: fraud\r\n/);
     assert.match(fr, /Source-IP: 203\.0\.113\.9/);
