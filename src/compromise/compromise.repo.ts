@@ -230,19 +230,10 @@ export async function listCaseDevices(db: Db, caseId: string): Promise<CaseDevic
   }));
 }
 
-export interface DeviceCheckInsert {
-  id: string;
+export interface DeviceCheckInsert extends DeviceCheck {
   caseId: string;
   caseDeviceId: string;
-  kind: 'scan' | 'not-ours';
-  scannedBy: string | null;
-  tool: string | null;
-  result: ScanResult | null;
-  scannedOn: string | null;
-  reason: string | null;
   recordedById: string | null;
-  recordedBy: string;
-  recordedAt: string;
 }
 
 export async function insertDeviceCheck(trx: Db, c: DeviceCheckInsert): Promise<void> {

@@ -1,4 +1,5 @@
 import { recordAudit } from '../audit/audit.commands.js';
+import { findAccount } from '../directory/directory.repo.js';
 import type { Ctx } from '../platform/context.js';
 import type { Db } from '../platform/db/db.js';
 import { Invalid, NotFound } from '../platform/errors/errors.js';
@@ -35,15 +36,16 @@ export async function raiseSuspectedCompromise(trx: Db, ctx: Ctx, signal: Suspic
   const detail = signal.detail.trim();
   if (!SOURCE.test(source)) throw new Invalid('A suspicion source must be 1–50 lower-case letters, digits or dashes, such as phishing-report.');
   if (!detail || detail.length > 500 || CONTROL.test(detail)) throw new Invalid('A suspicion detail must be 1–500 characters with no control characters.');
-  const account = await trx.selectFrom('accounts').select(['id', 'organisation_id']).where('id', '=', signal.accountId).executeTakeFirst();
+  // A system signal, not a person's request: the account is looked up across organisations.
+  const account = await findAccount(trx, signal.accountId, { all: true });
   if (!account) throw new NotFound('No such account');
   const id = newId(ctx.now.getTime());
   const inserted = await insertSuspicion(trx, {
-    id, account_id: account.id, organisation_id: account.organisation_id, source, detail, raised_at: ctx.now.toISOString(),
+    id, account_id: account.id, organisation_id: account.organisationId, source, detail, raised_at: ctx.now.toISOString(),
     status: 'open', reviewed_by: null, reviewed_at: null, review_note: null, case_id: null,
   });
   if (!inserted) return;
   await recordAudit(trx, ctx, {
-    action: 'compromise.suspicion.raise', organisationId: account.organisation_id, target: `account:${account.id}`, details: { suspicionId: id, source, detail },
+    action: 'compromise.suspicion.raise', organisationId: account.organisationId, target: `account:${account.id}`, details: { suspicionId: id, source, detail },
   });
 }

@@ -4,6 +4,8 @@
  * words. No database, no clock: `now` is passed in.
  */
 
+import type { DeviceUse } from '../signin/history.js';
+
 /** How far back from the flag the devices to scan are taken. */
 export const DEVICE_LOOKBACK_DAYS = 30;
 export const DAY_MS = 86_400_000;
@@ -30,14 +32,9 @@ export interface DeviceCheck {
   recordedAt: string;
 }
 
-export interface CaseDevice {
+/** A device from sign-in history (30 days before the flag), with the checks recorded for it. */
+export interface CaseDevice extends DeviceUse {
   id: string;
-  deviceId: string | null;
-  userAgent: string;
-  ips: string[];
-  firstSeen: string;
-  lastSeen: string;
-  signIns: number;
   /** Oldest first. */
   checks: DeviceCheck[];
 }

@@ -9,17 +9,7 @@ import { mobileRuleOf, sweepReportFor } from '../phones/phones.commands.js';
 import { checkMobile } from '../phones/phones.js';
 import { continueSweep, countSweepAccounts, openSweepRun } from '../phones/phones.sweep.js';
 import { cliContext, type Ctx } from '../platform/context.js';
-import { DomainError } from '../platform/errors/errors.js';
-import { configOrExit, fail, withDatabase } from './cli.shared.js';
-
-async function guarded<T>(fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (err) {
-    if (err instanceof DomainError) fail(`${err.message}${err.problems.length ? '\n  ' + err.problems.join('\n  ') : ''}`);
-    throw err;
-  }
-}
+import { configOrExit, fail, failOnDomainError, withDatabase } from './cli.shared.js';
 
 interface SweepFlags { dryRun?: boolean; apply?: boolean; org?: string; out?: string; batch?: string; new?: boolean; quiet?: boolean; crashAfterBatch?: string }
 
@@ -30,7 +20,7 @@ async function sweep(opts: SweepFlags): Promise<void> {
   const crashAfter = opts.crashAfterBatch === undefined ? undefined : Number(opts.crashAfterBatch);
   const config = configOrExit();
   const ctx = cliContext(new Date());
-  await guarded(() => withDatabase(config, async ({ db }) => {
+  await failOnDomainError(() => withDatabase(config, async ({ db }) => {
     const { run, resumed } = await openSweepRun(db, ctx, config, { mode: opts.apply ? 'apply' : 'dry-run', organisationCode: opts.org, fresh: opts.new });
     process.stderr.write(resumed
       ? `Resuming ${run.mode} sweep ${run.id} (${run.checked} accounts already checked).\n`
@@ -104,7 +94,7 @@ export function registerAccountsCommands(program: Command): void {
     .option('--invalidate-password', 'also stop the current password working (the user then needs a verified helpdesk reset)')
     .action(async (opts: { email: string; reason: string; evidence: string; invalidatePassword?: boolean }) => {
       const config = configOrExit();
-      const r = await guarded(() => withDatabase(config, ({ db }) =>
+      const r = await failOnDomainError(() => withDatabase(config, ({ db }) =>
         markCompromised(db, cliContext(new Date()), config, { email: opts.email, reason: opts.reason, evidenceRef: opts.evidence, invalidatePassword: opts.invalidatePassword })));
       console.log(`Marked ${opts.email} compromised: case ${r.caseId}; ${r.sessions} session(s) and ${r.tokens} API token(s) revoked; ` +
         `${r.devices} device(s) to scan; ${r.notified} Local Administrator(s) notified.`);
@@ -117,7 +107,7 @@ export function registerAccountsCommands(program: Command): void {
     .option('--org <code>', 'only this organisation')
     .action(async (opts: { closed?: boolean; org?: string }) => {
       const config = configOrExit();
-      await guarded(() => withDatabase(config, async ({ db }) => {
+      await failOnDomainError(() => withDatabase(config, async ({ db }) => {
         const ctx: Ctx = cliContext(new Date());
         const org = opts.org ? await findOrganisationByCode(db, opts.org.toUpperCase()) : undefined;
         if (opts.org && !org) fail(`No organisation with code ${opts.org.toUpperCase()}`);

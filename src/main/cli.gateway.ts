@@ -4,9 +4,8 @@ import {
 } from '../gateway/gateway.commands.js';
 import { mailRoot } from '../gateway/gateway.service.js';
 import { cliContext } from '../platform/context.js';
-import { DomainError } from '../platform/errors/errors.js';
 import { openNextHop } from '../platform/smtp/nexthop.js';
-import { configOrExit, fail, withDatabase } from './cli.shared.js';
+import { configOrExit, fail, failOnDomainError, withDatabase } from './cli.shared.js';
 
 const STATUSES = ['held', 'released', 'deleted', 'all'];
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -16,14 +15,6 @@ function idOrExit(id: string): string {
   return id;
 }
 
-async function orFail<T>(fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (err) {
-    if (err instanceof DomainError) fail(err.message);
-    throw err;
-  }
-}
 
 /** CLI commands of the gateway capability: the quarantine (see docs/GATEWAY.md). */
 export function registerGatewayCommands(program: Command): void {
@@ -39,7 +30,7 @@ export function registerGatewayCommands(program: Command): void {
       const limit = Number(opts.limit);
       if (!Number.isInteger(limit) || limit < 1 || limit > 1000) fail('--limit must be a whole number from 1 to 1000');
       const config = configOrExit();
-      const items = await orFail(() => withDatabase(config, ({ db }) => listQuarantineFor(db, cliContext(new Date()), { status: opts.status as QuarantineStatusFilter, limit })));
+      const items = await failOnDomainError(() => withDatabase(config, ({ db }) => listQuarantineFor(db, cliContext(new Date()), { status: opts.status as QuarantineStatusFilter, limit })));
       if (opts.json) {
         process.stdout.write(`${JSON.stringify(items, null, 2)}\n`);
         return;
@@ -62,11 +53,11 @@ export function registerGatewayCommands(program: Command): void {
       const config = configOrExit();
       idOrExit(id);
       if (opts.raw) {
-        const raw = await orFail(() => withDatabase(config, ({ db }) => rawQuarantineFor(db, cliContext(new Date()), id)));
+        const raw = await failOnDomainError(() => withDatabase(config, ({ db }) => rawQuarantineFor(db, cliContext(new Date()), id)));
         process.stdout.write(raw);
         return;
       }
-      const item = await orFail(() => withDatabase(config, ({ db }) => getQuarantineFor(db, cliContext(new Date()), id)));
+      const item = await failOnDomainError(() => withDatabase(config, ({ db }) => getQuarantineFor(db, cliContext(new Date()), id)));
       if (opts.json) {
         process.stdout.write(`${JSON.stringify(item, null, 2)}\n`);
         return;
@@ -86,7 +77,7 @@ export function registerGatewayCommands(program: Command): void {
         relay: config.relay, maildirRoot: mailRoot(config), poolSize: 1, timeoutMs: config.relayTimeoutMs, hostname: (config.smtpHostname ?? config.platformDomain).toLowerCase(),
       });
       try {
-        const item = await orFail(() => withDatabase(config, ({ db }) => releaseQuarantine(db, config, cliContext(new Date()), id, hop)));
+        const item = await failOnDomainError(() => withDatabase(config, ({ db }) => releaseQuarantine(db, config, cliContext(new Date()), id, hop)));
         console.log(`Released ${item.id}: delivered to ${item.recipients.join(', ')} through ${hop.description}.`);
       } finally {
         await hop.close();
@@ -99,7 +90,7 @@ export function registerGatewayCommands(program: Command): void {
     .action(async (id: string) => {
       const config = configOrExit();
       idOrExit(id);
-      const item = await orFail(() => withDatabase(config, ({ db }) => deleteQuarantine(db, cliContext(new Date()), id)));
+      const item = await failOnDomainError(() => withDatabase(config, ({ db }) => deleteQuarantine(db, cliContext(new Date()), id)));
       console.log(`Deleted ${item.id}.`);
     });
 }

@@ -1,19 +1,9 @@
 import type { Command } from 'commander';
 import { cliContext } from '../platform/context.js';
 import { csvLine } from '../platform/csv.js';
-import { DomainError } from '../platform/errors/errors.js';
 import { operatorResetReview, recoveryStatus, unlockVerification } from '../recovery/operator.commands.js';
 import { REVIEW_CSV_HEADER, reviewCsvLine } from '../recovery/review.js';
-import { configOrExit, fail, withDatabase } from './cli.shared.js';
-
-async function orFail<T>(fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (err) {
-    if (err instanceof DomainError) fail(err.message);
-    throw err;
-  }
-}
+import { configOrExit, failOnDomainError, withDatabase } from './cli.shared.js';
 
 /**
  * recovery status / unlock / review. There is deliberately no reset command: a password
@@ -30,7 +20,7 @@ export function registerRecoveryCommands(program: Command): void {
     .requiredOption('--email <address>', 'the account')
     .action(async (opts: { email: string }) => {
       const config = configOrExit();
-      const s = await orFail(() => withDatabase(config, ({ db }) => recoveryStatus(db, cliContext(new Date()), opts.email)));
+      const s = await failOnDomainError(() => withDatabase(config, ({ db }) => recoveryStatus(db, cliContext(new Date()), opts.email)));
       console.log(`${s.email}`);
       console.log(s.questions.length ? `Security questions (set ${s.questionsSetAt}):\n${s.questions.map((q, i) => `  ${i + 1}. ${q}`).join('\n')}` : 'No security questions set.');
       console.log(s.lockedUntil ? `Verification LOCKED until ${s.lockedUntil}.` : `Verification not locked (${s.failures} recent failure${s.failures === 1 ? '' : 's'}).`);
@@ -42,7 +32,7 @@ export function registerRecoveryCommands(program: Command): void {
     .requiredOption('--email <address>', 'the account')
     .action(async (opts: { email: string }) => {
       const config = configOrExit();
-      await orFail(() => withDatabase(config, ({ db }) => unlockVerification(db, cliContext(new Date()), opts.email)));
+      await failOnDomainError(() => withDatabase(config, ({ db }) => unlockVerification(db, cliContext(new Date()), opts.email)));
       console.log(`Verification of ${opts.email.trim().toLowerCase()} unlocked.`);
     });
 
@@ -54,7 +44,7 @@ export function registerRecoveryCommands(program: Command): void {
     .option('--to <date>', 'last day, YYYY-MM-DD (UTC; default: today)')
     .action(async (opts: { org: string; from?: string; to?: string }) => {
       const config = configOrExit();
-      const r = await orFail(() => withDatabase(config, ({ db }) => operatorResetReview(db, cliContext(new Date()), config, { organisationCode: opts.org, from: opts.from, to: opts.to })));
+      const r = await failOnDomainError(() => withDatabase(config, ({ db }) => operatorResetReview(db, cliContext(new Date()), config, { organisationCode: opts.org, from: opts.from, to: opts.to })));
       process.stdout.write(csvLine(REVIEW_CSV_HEADER));
       for (const row of r.rows) process.stdout.write(reviewCsvLine(row));
       process.stderr.write(`${r.rows.length} resets from ${r.period.from} to ${r.period.to}, ${r.rows.filter((x) => x.flags.length).length} flagged.\n`);

@@ -1,22 +1,12 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { cliContext } from '../platform/context.js';
-import { DomainError } from '../platform/errors/errors.js';
 import { createBlockRulesFor, liftBlockRuleFor, listBlockRulesFor } from '../reports/blocks.commands.js';
 import { submitToCertFor } from '../reports/cert.commands.js';
 import { ingestReport } from '../reports/reports.commands.js';
 import { isBlockKind, isVerdict, SAMPLE_STATUSES, type SampleStatus } from '../reports/reports.js';
 import { getSampleFor, listQueueFor, setVerdictFor } from '../reports/triage.commands.js';
-import { configOrExit, fail, withDatabase } from './cli.shared.js';
-
-async function guarded<T>(fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (err) {
-    if (err instanceof DomainError) fail(`${err.message}${err.problems.length ? '\n  ' + err.problems.join('\n  ') : ''}`);
-    throw err;
-  }
-}
+import { configOrExit, fail, failOnDomainError, withDatabase } from './cli.shared.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 function ids(list: string[]): string[] {
@@ -37,7 +27,7 @@ export function registerReportsCommands(program: Command): void {
     .action(async (file: string, opts: { from: string; direct?: boolean }) => {
       const config = configOrExit();
       const raw = readFileSync(file);
-      await guarded(() => withDatabase(config, async ({ db }) => {
+      await failOnDomainError(() => withDatabase(config, async ({ db }) => {
         const r = await ingestReport(db, config, cliContext(new Date()), raw, {
           via: 'api', reporterAddress: opts.from.trim().toLowerCase(), reporterAccountId: null, remoteAddress: null, direct: !!opts.direct, filename: opts.direct ? file : null,
         });
@@ -54,7 +44,7 @@ export function registerReportsCommands(program: Command): void {
     .action(async (opts: { status: string; limit: string }) => {
       if (opts.status !== 'any' && !(SAMPLE_STATUSES as readonly string[]).includes(opts.status)) fail(`--status must be one of ${SAMPLE_STATUSES.join(', ')}, any`, 2);
       const config = configOrExit();
-      await guarded(() => withDatabase(config, async ({ db }) => {
+      await failOnDomainError(() => withDatabase(config, async ({ db }) => {
         const { items } = await listQueueFor(db, cliContext(new Date()), { status: opts.status === 'any' ? undefined : (opts.status as SampleStatus), limit: Number(opts.limit) || 50 });
         for (const s of items) {
           process.stdout.write([s.id, s.first_reported_at, s.status, s.verdict ?? '-', s.report_count, s.from_address ?? '-', s.subject.replace(/[\t\r\n]/g, ' ')].join('\t') + '\n');
@@ -69,7 +59,7 @@ export function registerReportsCommands(program: Command): void {
     .action(async (id: string) => {
       ids([id]);
       const config = configOrExit();
-      await guarded(() => withDatabase(config, async ({ db }) => {
+      await failOnDomainError(() => withDatabase(config, async ({ db }) => {
         const d = await getSampleFor(db, cliContext(new Date()), id);
         const { indicators, reporters, campaign } = d;
         process.stdout.write(JSON.stringify({ id, sha256: d.sample.sha256, status: d.sample.status, verdict: d.sample.verdict, campaign: campaign?.label ?? null, indicators, reporters }, null, 2) + '\n');
@@ -84,7 +74,7 @@ export function registerReportsCommands(program: Command): void {
     .action(async (list: string[], opts: { verdict: string }) => {
       if (!isVerdict(opts.verdict)) fail('--verdict must be phishing, spam or legitimate', 2);
       const config = configOrExit();
-      await guarded(() => withDatabase(config, async ({ db }) => {
+      await failOnDomainError(() => withDatabase(config, async ({ db }) => {
         const done = await setVerdictFor(db, config, cliContext(new Date()), ids(list), opts.verdict as 'phishing');
         process.stdout.write(`${done.length} message(s) marked ${opts.verdict}\n`);
       }));
@@ -98,7 +88,7 @@ export function registerReportsCommands(program: Command): void {
     .option('--force', 'submit again a sample that was already submitted')
     .action(async (list: string[], opts: { arf?: boolean; force?: boolean }) => {
       const config = configOrExit();
-      await guarded(() => withDatabase(config, async ({ db }) => {
+      await failOnDomainError(() => withDatabase(config, async ({ db }) => {
         const r = await submitToCertFor(db, config, cliContext(new Date()), { sampleIds: ids(list), arf: opts.arf, force: opts.force });
         if (!r.sent) fail(`sending to ${r.submission.to_address} failed: ${r.submission.error ?? 'unknown error'} (recorded as submission ${r.submission.id}; the samples count as not submitted)`);
         process.stdout.write(`submission ${r.submission.id} sent to ${r.submission.to_address} (${r.submission.message_id})\n`);
@@ -116,7 +106,7 @@ export function registerReportsCommands(program: Command): void {
     .action(async (opts: { kind: string; value: string; days?: string; reason: string }) => {
       if (!isBlockKind(opts.kind)) fail('--kind must be sender-address, sender-domain or url-domain', 2);
       const config = configOrExit();
-      await guarded(() => withDatabase(config, async ({ db }) => {
+      await failOnDomainError(() => withDatabase(config, async ({ db }) => {
         const made = await createBlockRulesFor(db, config, cliContext(new Date()), {
           rules: [{ kind: opts.kind as 'url-domain', value: opts.value }], days: opts.days === undefined ? undefined : Number(opts.days), reason: opts.reason,
         });
@@ -129,7 +119,7 @@ export function registerReportsCommands(program: Command): void {
     .option('--all', 'include lifted and expired rules')
     .action(async (opts: { all?: boolean }) => {
       const config = configOrExit();
-      await guarded(() => withDatabase(config, async ({ db }) => {
+      await failOnDomainError(() => withDatabase(config, async ({ db }) => {
         for (const r of await listBlockRulesFor(db, cliContext(new Date()), { all: opts.all, limit: 1000 })) {
           process.stdout.write([r.id, r.kind, r.value, r.lifted_at ? `lifted ${r.lifted_at}` : r.expires_at ?? 'until lifted', r.created_by_email].join('\t') + '\n');
         }
@@ -141,7 +131,7 @@ export function registerReportsCommands(program: Command): void {
     .argument('<rule-id>')
     .action(async (id: string) => {
       const config = configOrExit();
-      await guarded(() => withDatabase(config, async ({ db }) => {
+      await failOnDomainError(() => withDatabase(config, async ({ db }) => {
         await liftBlockRuleFor(db, cliContext(new Date()), ids([id])[0]!);
         process.stdout.write(`block rule ${id} lifted\n`);
       }));

@@ -1,5 +1,6 @@
 import { type Config, ConfigError, loadConfig } from '../platform/config/config.js';
 import { type DatabaseHandle, migrateToLatest, openDatabase } from '../platform/db/db.js';
+import { DomainError } from '../platform/errors/errors.js';
 
 /** Loads configuration or exits with status 2, listing every problem. */
 export function configOrExit(): Config {
@@ -25,5 +26,18 @@ export async function withDatabase<T>(config: Config, fn: (handle: DatabaseHandl
     return await fn(handle);
   } finally {
     await handle.close();
+  }
+}
+
+/**
+ * Runs `fn`; a domain error (not found, invalid, forbidden…) becomes its message, with
+ * each listed problem, and exit status 1. Anything else is rethrown.
+ */
+export async function failOnDomainError<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof DomainError) fail(`${err.message}${err.problems.length ? '\n  ' + err.problems.join('\n  ') : ''}`);
+    throw err;
   }
 }

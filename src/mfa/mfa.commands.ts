@@ -11,7 +11,7 @@ import { findSession, insertSigninEvent, loadThrottle, revokeSession, saveThrott
 import { checkTotp, type MfaReason, mfaReasons, newRecoveryCodes, newTotpSecret, normaliseRecoveryCode, totpUri } from './mfa.js';
 import {
   activateFactor, consumeRecoveryCode, deleteFactor, deletePendingFactors, type Factor, factorsOf, findFactor, insertFactor, recordTotpStep,
-  replaceRecoveryCodes, unusedRecoveryCodeCount,
+  renameFactor, replaceRecoveryCodes, unusedRecoveryCodeCount,
 } from './mfa.repo.js';
 
 export interface MfaKeys {
@@ -97,7 +97,7 @@ export async function confirmTotpEnrolment(
   const now = ctx.now.toISOString();
   await db.transaction().execute(async (trx) => {
     await activateFactor(trx, f.id, now, step);
-    await trx.updateTable('mfa_factors').set({ name }).where('id', '=', f.id).execute();
+    await renameFactor(trx, actor.accountId, f.id, name);
     if (codes) await replaceRecoveryCodes(trx, actor.accountId, codes.map((c) => ({ id: randomUUID(), hash: keyedHash(recoveryKey(keys), normaliseRecoveryCode(c)) })), now);
     const session = await findSession(trx, input.sessionId);
     if (session?.stage === 'enrol') await setSessionStage(trx, input.sessionId, 'full', now);

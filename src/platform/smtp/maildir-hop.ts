@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { link, mkdir, open, stat, unlink } from 'node:fs/promises';
+import { link, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
-import { maildirOf } from '../mail/maildir.js';
+import { ensureMaildir, maildirOf, syncDirectory, writeDurably } from '../mail/maildir.js';
 
 /**
  * Maildir delivery that a retry cannot duplicate: the file in `new/` is named after a
@@ -10,14 +10,6 @@ import { maildirOf } from '../mail/maildir.js';
  * message (after a crash between delivery and our 250, or a 451 for another recipient)
  * finds the first and stops. Same durability as platform/mail/maildir.ts.
  */
-
-const made = new Set<string>();
-
-async function ensureDirs(dir: string): Promise<void> {
-  if (made.has(dir)) return;
-  await Promise.all(['tmp', 'new', 'cur'].map((d) => mkdir(path.join(dir, d), { recursive: true, mode: 0o700 })));
-  made.add(dir);
-}
 
 /** The file name a (message, recipient) key gets in `new/`. */
 export function maildirNameOf(key: string): string {
@@ -35,16 +27,10 @@ export async function deliverIdempotent(root: string, address: string, key: stri
   const dir = maildirOf(root, address);
   const name = maildirNameOf(key);
   const final = path.join(dir, 'new', name);
-  await ensureDirs(dir);
+  await ensureMaildir(dir, true);
   if (await exists(final)) return 'duplicate';
   const tmp = path.join(dir, 'tmp', `${name}.${process.pid}.${randomBytes(4).toString('hex')}`);
-  const fh = await open(tmp, 'wx', 0o600);
-  try {
-    await fh.writeFile(raw);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
+  await writeDurably(tmp, raw);
   let result: 'delivered' | 'duplicate' = 'delivered';
   try {
     await link(tmp, final);
@@ -54,14 +40,7 @@ export async function deliverIdempotent(root: string, address: string, key: stri
   } finally {
     await unlink(tmp).catch(() => undefined);
   }
-  if (result === 'delivered') {
-    const dh = await open(path.join(dir, 'new'), 'r');
-    try {
-      await dh.sync();
-    } finally {
-      await dh.close();
-    }
-  }
+  if (result === 'delivered') await syncDirectory(path.join(dir, 'new'));
   return result;
 }
 
