@@ -1,7 +1,8 @@
 /**
  * SMTP gateway benchmark: `npm run bench:gateway -- [--messages N] [--burst-messages N]
  *   [--connections 20] [--burst 200] [--workers auto|N] [--relay-workers N] [--only a,b,c,d]
- *   [--modes reused,single] [--keep]` (--keep leaves the data directory for profiling)
+ *   [--modes reused,single] [--code dist|src] [--keep]` (--keep leaves the data directory for
+ *   profiling; --code src runs (c)/(d) through tsx instead of the compiled build)
  *
  * Drives each server with Postfix's `smtp-source` (apt-get install postfix; only its tools,
  * never the daemon) into `smtp-sink`, with a DKIM-signed ~5 KB message (SPF, DKIM and DMARC
@@ -46,6 +47,8 @@ const { values: args } = parseArgs({
     modes: { type: 'string', default: 'reused,single' },
     role: { type: 'string' },
     keep: { type: 'boolean', default: false },
+    /** Which build (c)/(d) run: 'dist' (compiled, as `npm start` runs it; `npm run bench:gateway` builds first) or 'src' (through tsx). */
+    code: { type: 'string', default: 'dist' },
   },
 });
 
@@ -90,10 +93,12 @@ async function runRelay(): Promise<void> {
 
 // ---------------------------------------------------------------- (c)/(d) the real gateway
 async function runGateway(): Promise<void> {
-  const { loadConfig } = await import('../src/platform/config/config.js');
-  const { openDatabase } = await import('../src/platform/db/db.js');
-  const { createLogger } = await import('../src/platform/log/log.js');
-  const { startGatewayProcesses } = await import('../src/gateway/gateway.cluster.js');
+  // The compiled build by default: the workers then run plain JavaScript, as in production.
+  const base = process.env.BENCH_CODE === 'src' ? '../src' : '../dist';
+  const { loadConfig } = (await import(`${base}/platform/config/config.js`)) as typeof import('../src/platform/config/config.js');
+  const { openDatabase } = (await import(`${base}/platform/db/db.js`)) as typeof import('../src/platform/db/db.js');
+  const { createLogger } = (await import(`${base}/platform/log/log.js`)) as typeof import('../src/platform/log/log.js');
+  const { startGatewayProcesses } = (await import(`${base}/gateway/gateway.cluster.js`)) as typeof import('../src/gateway/gateway.cluster.js');
   const config = loadConfig();
   const handle = await openDatabase(config.databaseUrl);
   const gw = await startGatewayProcesses(config, createLogger(config.logLevel), handle.db);
@@ -150,7 +155,7 @@ async function main(): Promise<void> {
         if (!only.has(key)) continue;
         const port = await freePort();
         const srv = spawn(process.execPath, [...process.execArgv, import.meta.filename, '--role', 'gateway'], {
-          cwd: ROOT, env: { ...baseEnv, POSTWARDEN_SMTP_ADDR: `127.0.0.1:${port}`, POSTWARDEN_ARC_SEAL: seal }, stdio: ['ignore', 'pipe', 'inherit'],
+          cwd: ROOT, env: { ...baseEnv, BENCH_CODE: args.code!, POSTWARDEN_SMTP_ADDR: `127.0.0.1:${port}`, POSTWARDEN_ARC_SEAL: seal }, stdio: ['ignore', 'pipe', 'inherit'],
         });
         results.push(await measure(label, mode, await ready(srv), srv, setup.messageFile));
         await stop(srv);

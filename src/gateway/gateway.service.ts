@@ -10,6 +10,7 @@ import type { Logger } from '../platform/log/log.js';
 import { loadDkimKey } from '../platform/notify/dkim.js';
 import { type DnsResolver, type LocalZone, createDnsResolver, overlayZone, readZoneFile, txtChunks } from '../platform/smtp/dns.js';
 import { installPublicKeyCache } from '../platform/smtp/keycache.js';
+import { installSpfCidrFastPath } from '../platform/smtp/spfcidr.js';
 import { type NextHop, openNextHop } from '../platform/smtp/nexthop.js';
 import { SmtpRefusal, startSmtpListener } from '../platform/smtp/server.js';
 import { type MailtipsService, openMailtips } from '../mailtips/mailtips.service.js';
@@ -71,6 +72,7 @@ export async function startGateway(config: Config, opts: GatewayOptions): Promis
   };
   try {
     installPublicKeyCache();
+    installSpfCidrFastPath();
     const dkim = gatewayDkim(config, logger);
     const zone: LocalZone = config.dnsZoneFile ? readZoneFile(config.dnsZoneFile) : {};
     if (dkim) zone[dkim.txtName.toLowerCase()] = { TXT: [txtChunks(dkim.txtValue)] };
