@@ -13,9 +13,10 @@ import { grantsFor, type RoleGrant } from '../directory.js';
 import { authorizePlatformAdmin } from '../directory.policy.js';
 import { domainOwners, replaceOrganisationDomains, upsertOrganisation } from '../directory.repo.js';
 import {
-  ACCOUNT_HEADER, type AccountRow, ImportTally, type ImportResult, ORGANISATION_HEADER, type OrganisationRow, mapHeader, parseAccountRecord,
+  type AccountRow, ImportTally, type ImportResult, ORGANISATION_HEADER, type OrganisationRow, mapHeader,
   LineTracker, parseOrganisationRecord, privilegedRoleChange, sameGrants,
 } from './import.js';
+import { readAccountRecords } from './import.reader.js';
 import {
   type AccountUpsert, type ImportedOrganisation, MAX_BATCH, findAccountsByEmails, loadOrganisationIds, loadOrganisationsWithDomains,
   replaceRolesOfAccounts, upsertAccounts, withBulkLoad,
@@ -160,21 +161,24 @@ async function importAccountsTuned(db: Db, ctx: Ctx, input: Readable, opts: Stre
     inBatch.clear();
     await writeAccountBatchOrRows(db, ctx, rows, opts.fileName, tally);
   };
-  for await (const rec of readRecords(input, ACCOUNT_HEADER, opts, tally)) {
-    const parsed = parseAccountRecord(rec.fields, rec.positions, opts.mobileRule);
-    if (!parsed.ok) {
-      tally.reject(rec.line, parsed.reason);
-      continue;
+  // Parsing and validation run on another thread while this one writes (import.reader.ts).
+  for await (const items of readAccountRecords(input, opts)) {
+    for (const item of items) {
+      tally.rows++;
+      if (item.kind === 'reject') {
+        tally.reject(item.line, item.reason);
+        continue;
+      }
+      const organisationId = orgIds.get(item.row.organisationCode);
+      if (!organisationId) {
+        tally.reject(item.line, `organisation "${item.row.organisationCode}" does not exist`);
+        continue;
+      }
+      // One statement cannot upsert an address twice: write what came before, then the later row wins.
+      if (inBatch.has(item.row.email) || batch.length >= batchSize) await flush();
+      batch.push({ ...item.row, line: item.line, organisationId });
+      inBatch.add(item.row.email);
     }
-    const organisationId = orgIds.get(parsed.row.organisationCode);
-    if (!organisationId) {
-      tally.reject(rec.line, `organisation "${parsed.row.organisationCode}" does not exist`);
-      continue;
-    }
-    // One statement cannot upsert an address twice: write what came before, then the later row wins.
-    if (inBatch.has(parsed.row.email) || batch.length >= batchSize) await flush();
-    batch.push({ ...parsed.row, line: rec.line, organisationId });
-    inBatch.add(parsed.row.email);
   }
   await flush();
   return tally.result(performance.now() - started);
@@ -242,13 +246,15 @@ async function writeAccountBatch(db: Db, ctx: Ctx, rows: readonly PendingAccount
     }
     const ids = await upsertAccounts(trx, upserts, now);
     const grantsById = new Map<string, RoleGrant[]>();
+    const existingIds = new Set<string>();
     for (const g of newGrants) {
+      if (g.id) existingIds.add(g.id);
       const id = ids.get(g.row.email) ?? g.id;
       if (!id) throw new Error(`account ${g.row.email} was not written`); // cannot happen: new rows are always upserted
       g.id = id;
       grantsById.set(id, g.after);
     }
-    await replaceRolesOfAccounts(trx, grantsById);
+    await replaceRolesOfAccounts(trx, grantsById, existingIds);
     for (const g of newGrants) {
       const change = privilegedRoleChange(g.before, g.after);
       if (!change) continue;

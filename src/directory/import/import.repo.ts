@@ -143,10 +143,15 @@ export async function upsertAccounts(trx: Db, rows: readonly AccountUpsert[], no
   return new Map(written.map((r) => [r.email, r.id]));
 }
 
-/** Replaces the roles of every account in the map (delete + insert, two statements). */
-export async function replaceRolesOfAccounts(trx: Db, grants: ReadonlyMap<string, readonly RoleGrant[]>): Promise<void> {
+/**
+ * Replaces the roles of every account in the map: the old grants of the accounts that
+ * existed before this batch are deleted, then every grant is inserted (two statements; a
+ * batch of new accounts skips the delete).
+ */
+export async function replaceRolesOfAccounts(trx: Db, grants: ReadonlyMap<string, readonly RoleGrant[]>, existing: ReadonlySet<string>): Promise<void> {
   if (!grants.size) return;
-  await trx.deleteFrom('account_roles').where('account_id', 'in', [...grants.keys()]).execute();
+  const clear = [...grants.keys()].filter((id) => existing.has(id));
+  if (clear.length) await trx.deleteFrom('account_roles').where('account_id', 'in', clear).execute();
   const rows = [...grants].flatMap(([accountId, gs]) => gs.map((g) => ({ account_id: accountId, role: g.role, scope: g.scope })));
   if (rows.length) await trx.insertInto('account_roles').values(rows).execute();
 }
