@@ -38,10 +38,18 @@ export function deserialiseConfig(data: Record<string, unknown>): Config {
   return Object.freeze({ ...data, secretKey: Buffer.from(String(data.secretKey ?? ''), 'hex') }) as unknown as Config;
 }
 
+/**
+ * A worker's young generation is larger than Node's default (64 MB semi-spaces instead of
+ * 16): every message allocates its buffers and header strings afresh, and fewer scavenges
+ * cost about 4 % less CPU per message in bench:gateway (paired runs, 2026-11-30), for about
+ * 50 MB more memory per worker.
+ */
+const WORKER_V8_FLAGS = ['--max-semi-space-size=64'];
+
 function workerEntry(): { exec: string; execArgv: string[] } {
   const ts = import.meta.url.endsWith('.ts');
   const exec = fileURLToPath(new URL(`./gateway.worker.${ts ? 'ts' : 'js'}`, import.meta.url));
-  return { exec, execArgv: ts ? ['--import', import.meta.resolve('tsx')] : [] };
+  return { exec, execArgv: [...(ts ? ['--import', import.meta.resolve('tsx')] : []), ...WORKER_V8_FLAGS] };
 }
 
 /**
