@@ -73,7 +73,8 @@ export async function startGatewayProcesses(config: Config, logger: Logger, db: 
     w.on('message', (m: { type?: string; port?: number; error?: string }) => {
       if (applyWorkerMetrics(m)) return;
       // The worker asks once its handlers are in place (a message sent earlier would be lost).
-      if (m?.type === MSG.hello) w.send({ type: MSG.config, config: serialiseConfig(config) });
+      // Workers log at the level of the logger they were started with (quickstart quiets it).
+      if (m?.type === MSG.hello) w.send({ type: MSG.config, config: serialiseConfig({ ...config, logLevel: logger.level as Config['logLevel'] }) });
       if (m?.type === MSG.listening) resolve(m.port!);
       if (m?.type === MSG.failed) reject(new Error(m.error ?? 'gateway worker failed to start'));
     });
