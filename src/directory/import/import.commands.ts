@@ -13,7 +13,7 @@ import { grantsFor, type RoleGrant } from '../directory.js';
 import { authorizePlatformAdmin } from '../directory.policy.js';
 import { domainOwners, replaceOrganisationDomains, upsertOrganisation } from '../directory.repo.js';
 import {
-  type AccountRow, ImportTally, type ImportResult, ORGANISATION_HEADER, type OrganisationRow, mapHeader,
+  type AccountRow, CSV_PARSE_OPTIONS, ImportTally, type ImportResult, ORGANISATION_HEADER, type OrganisationRow, mapHeader,
   LineTracker, parseOrganisationRecord, privilegedRoleChange, sameGrants,
 } from './import.js';
 import { readAccountRecords } from './import.reader.js';
@@ -287,10 +287,7 @@ interface CsvRecord {
  * @throws Invalid when the header row is missing or wrong, before any record is yielded
  */
 async function* readRecords(input: Readable, expected: readonly string[], opts: StreamImportOptions, tally: ImportTally): AsyncGenerator<CsvRecord> {
-  const parser = parse({
-    bom: true, info: true, relax_column_count: true, skip_empty_lines: true, skip_records_with_error: true,
-    max_record_size: 64 * 1024, // a stray quote must not swallow the rest of a 200 MB file into memory
-  });
+  const parser = parse(CSV_PARSE_OPTIONS);
   const lines = new LineTracker();
   parser.on('skip', (err: Error & { lines?: number }) => {
     tally.rows++;

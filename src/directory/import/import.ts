@@ -49,6 +49,16 @@ export interface ImportResult {
 }
 
 export const MAX_KEPT_REJECTIONS = 1000;
+
+/**
+ * How both CSV readers run csv-parse. Records are arrays rather than `columns` objects, so a
+ * row with too few or too many fields is visible (and rejected with its line) instead of
+ * silently padded or cut; malformed quoting skips the record and carries on.
+ */
+export const CSV_PARSE_OPTIONS = {
+  bom: true, info: true, relax_column_count: true, skip_empty_lines: true, skip_records_with_error: true,
+  max_record_size: 64 * 1024, // a stray quote must not swallow the rest of a 200 MB file into memory
+} as const;
 const MAX_NAME = 200;
 const MAX_FREE_TEXT = 500;
 const CODE = /^[A-Z0-9]{1,12}$/;

@@ -1,6 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { parse } from 'csv-parse';
-import { ACCOUNT_HEADER, LineTracker, mapHeader, parseAccountRecord } from './import.js';
+import { ACCOUNT_HEADER, CSV_PARSE_OPTIONS, LineTracker, mapHeader, parseAccountRecord } from './import.js';
 import type { FromParser, ParsedItem, ReaderSetup, ToParser } from './import.reader.js';
 
 /**
@@ -17,10 +17,7 @@ let items: ParsedItem[] = [];
 let positions: number[] | undefined;
 let refused = false;
 
-const parser = parse({
-  bom: true, info: true, relax_column_count: true, skip_empty_lines: true, skip_records_with_error: true,
-  max_record_size: 64 * 1024, // a stray quote must not swallow the rest of a 200 MB file into memory
-});
+const parser = parse(CSV_PARSE_OPTIONS);
 
 parser.on('skip', (err: Error & { lines?: number }) => {
   items.push({ kind: 'reject', line: lines.correct(err.lines ?? 0), reason: `the CSV is malformed here: ${err.message}` });
