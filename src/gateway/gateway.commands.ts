@@ -6,27 +6,15 @@ import type { Db } from '../platform/db/db.js';
 import { Conflict, NotFound } from '../platform/errors/errors.js';
 import { parseHead } from '../platform/smtp/message.js';
 import type { NextHop } from '../platform/smtp/nexthop.js';
-import { deliveryKey } from './gateway.js';
+import { type HeldMessage, deliveryKey } from './gateway.js';
 import { authorizeQuarantine } from './gateway.policy.js';
 import { type QuarantineRow, countHeld, decideQuarantine, findQuarantine, listQuarantine, purgeQuarantineBefore, purgeRedeliveryBefore } from './gateway.repo.js';
 import type { GatewayQuarantineTable } from './gateway.tables.js';
 
 /** The quarantine as the portal and CLI use it: authorize → repo → audit. */
 
-export interface QuarantineItem {
-  id: string;
-  receivedAt: string;
-  reason: GatewayQuarantineTable['reason'];
-  ruleId: string | null;
-  detail: string;
-  mailFrom: string;
-  headerFrom: string | null;
-  recipients: string[];
-  subject: string | null;
-  messageId: string | null;
-  size: number;
-  remoteAddress: string | null;
-  smtpSessionId: string | null;
+/** A held message with the decision taken on it. */
+export interface QuarantineItem extends HeldMessage {
   status: GatewayQuarantineTable['status'];
   decidedAt: string | null;
   decidedBy: string | null;

@@ -1,5 +1,6 @@
 import type { Selectable } from 'kysely';
 import type { Db } from '../platform/db/db.js';
+import type { HeldMessage } from './gateway.js';
 import type { GatewayQuarantineTable } from './gateway.tables.js';
 
 /**
@@ -20,21 +21,9 @@ export async function isOrganisationDomain(db: Db, domain: string): Promise<bool
   return row !== undefined;
 }
 
-export interface QuarantineInsert {
-  id: string;
+/** A message to hold: what the quarantine shows, its identity across retries, and its bytes. */
+export interface QuarantineInsert extends HeldMessage {
   messageKey: string;
-  receivedAt: string;
-  reason: GatewayQuarantineTable['reason'];
-  ruleId: string | null;
-  detail: string;
-  mailFrom: string;
-  headerFrom: string | null;
-  recipients: readonly string[];
-  subject: string | null;
-  messageId: string | null;
-  size: number;
-  remoteAddress: string | null;
-  smtpSessionId: string | null;
   raw: Buffer;
 }
 

@@ -1,5 +1,6 @@
 import { createHash, createHmac } from 'node:crypto';
 import type { Reply } from '../platform/smtp/server.js';
+import type { GatewayQuarantineTable } from './gateway.tables.js';
 
 /**
  * Pure rules of the SMTP gateway: what a recipient's copy became, how per-recipient
@@ -16,6 +17,23 @@ export type Disposition =
   | { kind: 'report'; reportId: string }
   | { kind: 'tempfail'; text: string }
   | { kind: 'permfail'; text: string };
+
+/** What the quarantine knows of a held message, as it is stored and as it is shown. */
+export interface HeldMessage {
+  id: string;
+  receivedAt: string;
+  reason: GatewayQuarantineTable['reason'];
+  ruleId: string | null;
+  detail: string;
+  mailFrom: string;
+  headerFrom: string | null;
+  recipients: readonly string[];
+  subject: string | null;
+  messageId: string | null;
+  size: number;
+  remoteAddress: string | null;
+  smtpSessionId: string | null;
+}
 
 export interface RecipientResult {
   recipient: string;
