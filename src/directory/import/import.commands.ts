@@ -3,20 +3,18 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import { parse } from 'csv-parse';
 import { recordAudit } from '../../audit/audit.commands.js';
 import type { Ctx } from '../../platform/context.js';
 import type { Db } from '../../platform/db/db.js';
-import { Invalid } from '../../platform/errors/errors.js';
 import type { MobileRule } from '../../phones/phones.js';
 import { grantsFor, type RoleGrant } from '../directory.js';
 import { authorizePlatformAdmin } from '../directory.policy.js';
 import { domainOwners, replaceOrganisationDomains, upsertOrganisation } from '../directory.repo.js';
 import {
-  type AccountRow, CSV_PARSE_OPTIONS, ImportTally, type ImportResult, ORGANISATION_HEADER, type OrganisationRow, mapHeader,
-  LineTracker, parseOrganisationRecord, privilegedRoleChange, sameGrants,
+  type AccountRow, ImportTally, type ImportResult, ORGANISATION_HEADER, type OrganisationRow, parseOrganisationRecord,
+  privilegedRoleChange, sameGrants,
 } from './import.js';
-import { readAccountRecords } from './import.reader.js';
+import { readAccountRecords, readCsvRecords } from './import.reader.js';
 import {
   type AccountUpsert, type ImportedOrganisation, MAX_BATCH, findAccountsByEmails, loadOrganisationIds, loadOrganisationsWithDomains,
   replaceRolesOfAccounts, upsertAccounts, withBulkLoad,
@@ -74,7 +72,7 @@ export async function importOrganisationsStream(db: Db, ctx: Ctx, input: Readabl
   const tally = new ImportTally();
   // Organisations are few (10k): one transaction each keeps the domain-ownership check simple.
   const known = await loadOrganisationsWithDomains(db);
-  for await (const rec of readRecords(input, ORGANISATION_HEADER, opts, tally)) {
+  for await (const rec of readCsvRecords(input, ORGANISATION_HEADER, opts, tally)) {
     const parsed = parseOrganisationRecord(rec.fields, rec.positions);
     if (!parsed.ok) {
       tally.reject(rec.line, parsed.reason);
@@ -269,53 +267,4 @@ async function writeAccountBatch(db: Db, ctx: Ctx, rows: readonly PendingAccount
     });
     return counts;
   });
-}
-
-interface CsvRecord {
-  fields: string[];
-  /** The line the record starts on (the header is line 1). */
-  line: number;
-  /** Where each expected column sits in `fields`. */
-  positions: number[];
-}
-
-/**
- * The data records of a CSV stream with their line numbers, after checking the header.
- * Records are arrays rather than csv-parse `columns` objects: a row with too few or too many
- * fields is then visible (and rejected with its line) instead of silently padded or cut.
- * Malformed quoting is reported as a rejection of that line; parsing carries on.
- * @throws Invalid when the header row is missing or wrong, before any record is yielded
- */
-async function* readRecords(input: Readable, expected: readonly string[], opts: StreamImportOptions, tally: ImportTally): AsyncGenerator<CsvRecord> {
-  const parser = parse(CSV_PARSE_OPTIONS);
-  const lines = new LineTracker();
-  parser.on('skip', (err: Error & { lines?: number }) => {
-    tally.rows++;
-    tally.reject(lines.correct(err.lines ?? 0), `the CSV is malformed here: ${err.message}`);
-  });
-  input.on('error', (err) => parser.destroy(err)); // pipe() does not forward a read error
-  input.pipe(parser);
-  let bytes = 0;
-  const total = opts.totalBytes ?? 0;
-  input.on('data', (chunk: Buffer | string) => {
-    bytes += chunk.length;
-    opts.onProgress?.(bytes, total);
-  });
-  let positions: number[] | undefined;
-  try {
-    for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
-      if (!positions) {
-        const header = mapHeader(expected, record);
-        if (!header.ok) throw new Invalid(`${opts.fileName}: ${header.reason}. Nothing was imported.`);
-        positions = header.row;
-        continue;
-      }
-      tally.rows++;
-      yield { fields: record, line: lines.startOf(record, info.lines), positions };
-    }
-  } finally {
-    input.unpipe(parser);
-    input.destroy();
-  }
-  if (!positions) throw new Invalid(`${opts.fileName}: the file is empty; its first row must name the columns ${expected.join(',')}. Nothing was imported.`);
 }

@@ -1,16 +1,18 @@
 import type { Readable } from 'node:stream';
+import { parse } from 'csv-parse';
 import { Invalid } from '../../platform/errors/errors.js';
 import { besideMe, startModuleWorker } from '../../platform/workers.js';
 import type { MobileRule } from '../../phones/phones.js';
-import type { AccountRow } from './import.js';
+import { type AccountRow, CSV_PARSE_OPTIONS, type ImportTally, LineTracker, mapHeader } from './import.js';
 
 /**
- * Reads an accounts CSV on a second core. The worker thread (import.worker.ts) parses the
- * CSV and validates every row (libphonenumber's mobile check is the dearest part) while
- * this thread writes the previous batch to the database; on this 2-core machine that was
- * about 40 % of the import's time moved off the writer. Bounded: at most
- * MAX_CHUNKS_IN_FLIGHT chunks of the input (64 KB each from a file) are ahead of the
- * writer, however long the file is.
+ * The CSV readers of the import. An accounts file is read on a second core: the worker
+ * thread (import.worker.ts) parses the CSV and validates every row (libphonenumber's mobile
+ * check is the dearest part) while this thread writes the previous batch to the database;
+ * on this 2-core machine that was about 40 % of the import's time moved off the writer.
+ * Bounded: at most MAX_CHUNKS_IN_FLIGHT chunks of the input (64 KB each from a file) are
+ * ahead of the writer, however long the file is. An organisations file (thousands of rows)
+ * is read on this thread.
  */
 
 /** One data record of the file: a valid row, or a rejection (with its line) that wrote nothing. */
@@ -95,4 +97,55 @@ export async function* readAccountRecords(input: Readable, opts: ReadOptions): A
     await worker.terminate();
     input.destroy();
   }
+}
+
+export interface CsvRecord {
+  fields: string[];
+  /** The line the record starts on (the header is line 1). */
+  line: number;
+  /** Where each expected column sits in `fields`. */
+  positions: number[];
+}
+
+/**
+ * The data records of a CSV stream with their line numbers, after checking the header, read
+ * on this thread (organisations: a few thousand rows). Malformed records are counted and
+ * rejected on `tally`.
+ * Records are arrays rather than csv-parse `columns` objects: a row with too few or too many
+ * fields is then visible (and rejected with its line) instead of silently padded or cut.
+ * Malformed quoting is reported as a rejection of that line; parsing carries on.
+ * @throws Invalid when the header row is missing or wrong, before any record is yielded
+ */
+export async function* readCsvRecords(input: Readable, expected: readonly string[], opts: ReadOptions, tally: ImportTally): AsyncGenerator<CsvRecord> {
+  const parser = parse(CSV_PARSE_OPTIONS);
+  const lines = new LineTracker();
+  parser.on('skip', (err: Error & { lines?: number }) => {
+    tally.rows++;
+    tally.reject(lines.correct(err.lines ?? 0), `the CSV is malformed here: ${err.message}`);
+  });
+  input.on('error', (err) => parser.destroy(err)); // pipe() does not forward a read error
+  input.pipe(parser);
+  let bytes = 0;
+  const total = opts.totalBytes ?? 0;
+  input.on('data', (chunk: Buffer | string) => {
+    bytes += chunk.length;
+    opts.onProgress?.(bytes, total);
+  });
+  let positions: number[] | undefined;
+  try {
+    for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
+      if (!positions) {
+        const header = mapHeader(expected, record);
+        if (!header.ok) throw new Invalid(`${opts.fileName}: ${header.reason}. Nothing was imported.`);
+        positions = header.row;
+        continue;
+      }
+      tally.rows++;
+      yield { fields: record, line: lines.startOf(record, info.lines), positions };
+    }
+  } finally {
+    input.unpipe(parser);
+    input.destroy();
+  }
+  if (!positions) throw new Invalid(`${opts.fileName}: the file is empty; its first row must name the columns ${expected.join(',')}. Nothing was imported.`);
 }
