@@ -142,6 +142,16 @@ async function computeList(db: Db, actor: Actor, text: string): Promise<ListRequ
 }
 
 /**
+ * Opens the "require MFA for a list" form: only for an actor who may require MFA
+ * somewhere (and, with an organisation, there).
+ * @throws Forbidden (may require MFA nowhere), NotFound (organisation outside scope)
+ */
+export function openListRequirement(ctx: Ctx, input: { organisationId?: string }): { organisationId?: string } {
+  authorizeRequireMfa(requireActor(ctx), input.organisationId);
+  return { organisationId: input.organisationId };
+}
+
+/**
  * Reads a pasted list (one address per line, or separated by commas or semicolons, at
  * most 5,000) and says which accounts in the actor's organisations would be marked.
  * Changes nothing. @throws Forbidden (may require MFA nowhere), Invalid (empty or too long)

@@ -119,6 +119,20 @@ describeEachDatabase('MFA coverage pages and API', (t) => {
     assert.equal((await api('csoc', 'GET', `/api/v1/mfa/coverage?organisationId=${s.orgB.id}`)).statusCode, 200);
   });
 
+  test('the require-list form is refused (403) like its actions to a plain user and CSOC; the LA opens it', async () => {
+    const plain = await signedIn(s.emails.plain);
+    const refused = await plain.get('/mfa/coverage/require-list');
+    assert.equal(refused.status, 403);
+    assert.doesNotMatch(refused.body, /name="addresses"/);
+    assert.equal((await plain.get(`/mfa/coverage/require-list?org=${s.orgA.id}`)).status, 403);
+    assert.equal((await (await signedIn(s.emails.csoc)).get('/mfa/coverage/require-list')).status, 403);
+    const la = await signedIn(s.la.email);
+    const form = await la.get(`/mfa/coverage/require-list?org=${s.orgA.id}`);
+    assert.equal(form.status, 200);
+    assert.match(form.body, /name="addresses"/);
+    assert.equal((await la.get(`/mfa/coverage/require-list?org=${s.orgB.id}`)).status, 404, "another organisation's");
+  });
+
   test('area: preview shows who is affected and changes nothing; confirm applies it; CSRF is required', async () => {
     const c = await signedIn(s.la.email);
     const csrf = await c.csrfFrom('/mfa/coverage');

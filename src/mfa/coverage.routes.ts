@@ -8,7 +8,7 @@ import { Conflict, Invalid, NotFound } from '../platform/errors/errors.js';
 import { gapOf } from './coverage.js';
 import { exportCoverageFor, exportMissingFor, getCoverageFor, listMissingFor, type MissingAccount } from './coverage.commands.js';
 import {
-  confirmAreaRequirement, confirmListRequirement, previewAreaRequirement, previewListRequirement, unmarkAccountFor,
+  confirmAreaRequirement, confirmListRequirement, openListRequirement, previewAreaRequirement, previewListRequirement, unmarkAccountFor,
 } from './coverage.require.commands.js';
 
 const PAGE = 50;
@@ -133,7 +133,7 @@ export function registerCoverageRoutes(app: FastifyInstance, { config, db, clock
 
   // --- Require MFA for a pasted list of addresses.
   app.get('/mfa/coverage/require-list', async (req, reply) => {
-    const organisationId = orgParam(queryParam(req, 'org'));
+    const { organisationId } = openListRequirement(ctxOf(req, clock.now()), { organisationId: orgParam(queryParam(req, 'org')) });
     return renderPage(req, reply, config, 'mfa/views/coverage-list.njk', { organisationId, text: '' });
   });
 

@@ -4,9 +4,9 @@ import { laOrganisations } from '../directory/directory.policy.js';
 import { findOrganisation } from '../directory/directory.repo.js';
 import type { Ctx } from '../platform/context.js';
 import type { Db } from '../platform/db/db.js';
-import { Invalid, NotFound } from '../platform/errors/errors.js';
+import { Forbidden, Invalid, NotFound } from '../platform/errors/errors.js';
 import { newId } from '../platform/ids.js';
-import { authorizeReviewRead, authorizeReviewRecord, canRecordReview } from './recovery.policy.js';
+import { authorizeReviewRead, authorizeReviewRecord, canRecordReview, canReviewResets } from './recovery.policy.js';
 import { type FlaggedReset, flagResets, parsePeriod, type Period, parseWorkingHours, reviewDue } from './review.js';
 import { insertReview, listResets, listReviews, type ReviewRecord } from './review.repo.js';
 import { requireActor } from './console.commands.js';
@@ -36,6 +36,18 @@ function organisationFor(ctx: Ctx, organisationId: string | undefined): string {
   if (!id) throw new NotFound('Choose an organisation to review.');
   authorizeReviewRead(actor, id);
   return id;
+}
+
+/**
+ * The organisations the actor reviews as an LA (the review page's choices). Refuses an
+ * actor who may review no resets at all, so the page is refused like its actions.
+ * @throws Forbidden
+ */
+export async function reviewOrganisationChoices(db: Db, ctx: Ctx): Promise<Organisation[]> {
+  const actor = requireActor(ctx);
+  if (!canReviewResets(actor)) throw new Forbidden();
+  const orgs = await Promise.all(laOrganisations(actor).map((id) => findOrganisation(db, id, { all: true })));
+  return orgs.filter((o) => o !== undefined);
 }
 
 function periodOrThrow(from: string | undefined, to: string | undefined, now: Date, days: number): Period {

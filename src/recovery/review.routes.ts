@@ -1,13 +1,11 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { RouteDeps } from '../platform/http/app.js';
 import { csvLine } from '../platform/csv.js';
-import { laOrganisations } from '../directory/directory.policy.js';
-import { findOrganisation } from '../directory/directory.repo.js';
 import { ctxOf, field, isId, queryParam } from '../platform/http/ctx.js';
 import { renderPage } from '../platform/http/render.js';
 import { Invalid, NotFound } from '../platform/errors/errors.js';
 import { CHANNEL_TEXT, FLAG_TEXT, REVIEW_CSV_HEADER, reviewCsvLine, SECOND_FACTOR_TEXT } from './review.js';
-import { exportResetReview, recordReview, resetReview } from './review.commands.js';
+import { exportResetReview, recordReview, resetReview, reviewOrganisationChoices } from './review.commands.js';
 
 function orgParam(v: string | undefined): string | undefined {
   if (v === undefined || v === '') return undefined;
@@ -19,8 +17,7 @@ function orgParam(v: string | undefined): string | undefined {
 export function registerReviewRoutes(app: FastifyInstance, { config, db, clock }: RouteDeps): void {
   async function page(req: FastifyRequest, reply: FastifyReply, q: { org?: string; from?: string; to?: string }, extra: Record<string, unknown> = {}): Promise<FastifyReply> {
     const ctx = ctxOf(req, clock.now());
-    const orgs = await Promise.all(laOrganisations(req.actor!).map((id) => findOrganisation(db, id, { all: true })));
-    const orgChoices = orgs.filter((o) => o !== undefined).map((o) => ({ value: o.id, text: o.name }));
+    const orgChoices = (await reviewOrganisationChoices(db, ctx)).map((o) => ({ value: o.id, text: o.name }));
     let r = null;
     let problems = (extra.problems as string[] | undefined) ?? [];
     if (q.org || orgChoices.length) {
