@@ -72,7 +72,7 @@ describe('SIGKILL in the middle of a load [sqlite, real CLI, 2 workers]', () => 
     port = await freePort();
     env = {
       PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', DATABASE_URL: h.url, POSTWARDEN_DATA_DIR: dir, POSTWARDEN_SECRET_KEY: TEST_SECRET_KEY,
-      POSTWARDEN_HTTP_ADDR: '127.0.0.1:0', POSTWARDEN_SMTP_ADDR: `127.0.0.1:${port}`, POSTWARDEN_DNS_RESOLVER: 'none', POSTWARDEN_GATEWAY_WORKERS: '2', POSTWARDEN_LOG_LEVEL: 'error',
+      POSTWARDEN_HTTP_ADDR: '127.0.0.1:0', POSTWARDEN_METRICS_ADDR: '127.0.0.1:0', POSTWARDEN_SMTP_ADDR: `127.0.0.1:${port}`, POSTWARDEN_DNS_RESOLVER: 'none', POSTWARDEN_GATEWAY_WORKERS: '2', POSTWARDEN_LOG_LEVEL: 'error',
     };
   });
   after(async () => {

@@ -53,6 +53,7 @@ export function registerServeCommands(program: Command): void {
       stopOnSignals(running, logger);
       console.log(`Portal: ${running.portalUrl}/`);
       console.log(`SMTP gateway: ${running.smtpAddress}`);
+      if (running.metricsAddress) console.log(`Metrics: http://${running.metricsAddress}/metrics`);
     });
 
   program

@@ -3,6 +3,7 @@ import { buildApp } from '../platform/http/app.js';
 import { systemClock } from '../platform/clock.js';
 import type { Config } from '../platform/config/config.js';
 import { type DatabaseHandle, migrateToLatest, openDatabase } from '../platform/db/db.js';
+import { startMetricsListener } from '../platform/http/health.routes.js';
 import { createLogger, type Logger } from '../platform/log/log.js';
 import { startJobs } from './jobs.js';
 import { startGatewayProcesses } from '../gateway/gateway.cluster.js';
@@ -13,6 +14,8 @@ export interface Running {
   portalUrl: string;
   /** host:port the SMTP gateway listens on. */
   smtpAddress: string;
+  /** host:port of the Prometheus /metrics listener, or null when POSTWARDEN_METRICS_ADDR is 'off'. */
+  metricsAddress: string | null;
   stop(): Promise<void>;
 }
 
@@ -24,7 +27,8 @@ function splitAddr(addr: string): { host: string; port: number } {
 /**
  * Opens the database, migrates it, and starts the portal and API on POSTWARDEN_HTTP_ADDR,
  * the SMTP gateway on POSTWARDEN_SMTP_ADDR (in worker processes unless
- * POSTWARDEN_GATEWAY_WORKERS=0) and the background jobs. Never seeds data.
+ * POSTWARDEN_GATEWAY_WORKERS=0), Prometheus /metrics on POSTWARDEN_METRICS_ADDR (never on
+ * the portal) and the background jobs. Never seeds data.
  * @throws Error when the secret key is missing (run `postwarden init`) or a port is taken
  */
 export async function startServer(config: Config, logger: Logger = createLogger(config.logLevel)): Promise<Running> {
@@ -40,9 +44,12 @@ export async function startServer(config: Config, logger: Logger = createLogger(
   const actualPort = typeof bound === 'object' && bound ? bound.port : port;
   const portalUrl = port === 0 ? config.publicUrl.replace(/:\d+$/, `:${actualPort}`) : config.publicUrl;
   let gateway;
+  let metrics;
   try {
+    metrics = config.metricsAddr === 'off' ? null : await startMetricsListener(config.metricsAddr, logger);
     gateway = await startGatewayProcesses(config, logger, handle.db);
   } catch (err) {
+    await metrics?.close();
     await app.close();
     await handle.close();
     throw err;
@@ -54,6 +61,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
     handle,
     portalUrl,
     smtpAddress: gateway.address,
+    metricsAddress: metrics?.address ?? null,
     async stop() {
       if (stopped) return;
       stopped = true;
@@ -61,6 +69,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
       await gateway.stop();
       await jobs.stop();
       await app.close();
+      await metrics?.close();
       await handle.close();
     },
   };

@@ -7,6 +7,7 @@ test('defaults give an embedded SQLite file under ./data and local addresses', (
   assert.match(c.databaseUrl, /^sqlite:.*data\/postwarden\.sqlite$/);
   assert.equal(c.httpAddr, '127.0.0.1:8080');
   assert.equal(c.smtpAddr, '127.0.0.1:2525');
+  assert.equal(c.metricsAddr, '127.0.0.1:9464', 'metrics on loopback, not on the portal');
   assert.equal(c.publicUrl, 'http://127.0.0.1:8080');
   assert.ok(Object.isFrozen(c));
 });
@@ -17,6 +18,12 @@ test('environment variables use the POSTWARDEN_ prefix; DATABASE_URL selects Pos
   assert.equal(c.platformDomain, 'mail.example.org');
   assert.match(c.databaseUrl, /^postgres:/);
   assert.doesNotMatch(JSON.stringify(describeConfig(c)), /secret@/);
+});
+
+test("POSTWARDEN_METRICS_ADDR takes host:port or 'off'", () => {
+  assert.equal(loadConfig({ POSTWARDEN_METRICS_ADDR: 'off' }).metricsAddr, 'off');
+  assert.equal(loadConfig({ POSTWARDEN_METRICS_ADDR: '10.0.0.5:9100' }).metricsAddr, '10.0.0.5:9100');
+  assert.throws(() => loadConfig({ POSTWARDEN_METRICS_ADDR: 'portal' }), (err: unknown) => err instanceof ConfigError && /POSTWARDEN_METRICS_ADDR/.test(err.problems.join()));
 });
 
 test('every problem is reported at once, by the name the user set', () => {

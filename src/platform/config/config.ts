@@ -31,6 +31,8 @@ const schema = z
       .optional(),
     httpAddr: addr,
     smtpAddr: addr,
+    /** Where Prometheus scrapes /metrics: its own listener (loopback by default), never the portal; 'off' disables it. */
+    metricsAddr: z.union([z.literal('off'), addr]),
     platformDomain: z.string().regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i, 'must be a domain name such as mail.example.org'),
     publicUrl: z.string().url('must be an absolute URL such as https://portal.example.org').optional(),
     serviceName: z.string().min(1).max(80),
@@ -74,6 +76,7 @@ export const defaults: Record<string, unknown> = {
   dataDir: './data',
   httpAddr: '127.0.0.1:8080',
   smtpAddr: '127.0.0.1:2525',
+  metricsAddr: '127.0.0.1:9464',
   platformDomain: 'postwarden.test',
   serviceName: 'Postwarden',
   sessionIdleMinutes: 30,

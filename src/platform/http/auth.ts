@@ -12,7 +12,7 @@ import { Unauthenticated } from '../errors/errors.js';
  *   An account that must change its password reaches only the change page and sign-out.
  * - 'token': the JSON API; `Authorization: Bearer pwt_…` only. Cookies are ignored, so
  *   the API cannot be driven cross-site by a browser (no CSRF surface).
- * - 'none': public routes (sign-in page, health, metrics, assets).
+ * - 'none': public routes (sign-in page, health, assets).
  */
 export function registerAuth(app: FastifyInstance, deps: { db: Db; clock: Clock; sessions: SessionPolicy }): void {
   app.decorateRequest('actor', null);

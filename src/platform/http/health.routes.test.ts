@@ -2,20 +2,35 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { describeEachDatabase, createTestDatabase } from '../testing/databases.js';
 import { testApp } from '../testing/app.js';
+import { applyWorkerMetrics, createGatewayMetrics } from '../../gateway/gateway.metrics.js';
+import { createLogger } from '../log/log.js';
+import { startMetricsListener } from './health.routes.js';
 
 describeEachDatabase('health and metrics', (t) => {
-  test('/healthz is 200 while the database answers; /metrics is Prometheus text', async () => {
+  test('/healthz is 200 while the database answers; the portal never serves /metrics, its own listener does', async () => {
     const { app } = await testApp(t.handle.db);
+    const metrics = await startMetricsListener('127.0.0.1:0', createLogger('silent'));
     try {
       const h = await app.inject({ url: '/healthz' });
       assert.equal(h.statusCode, 200);
       assert.deepEqual(h.json(), { status: 'ok', database: 'ok' });
       await app.inject({ url: '/signin' });
-      const m = await app.inject({ url: '/metrics' });
-      assert.equal(m.statusCode, 200);
-      assert.match(m.body, /postwarden_http_requests_total\{method="GET",route="\/signin",status="200"\}/);
-      assert.match(m.body, /postwarden_process_cpu_seconds_total/);
+      assert.equal((await app.inject({ url: '/metrics' })).statusCode, 404, 'not on the portal');
+      const why = `health-test-${t.dialect}`;
+      createGatewayMetrics().inc('postwarden_gateway_refused_recipients_total', { why });
+      assert.ok(applyWorkerMetrics({ type: 'postwarden:gateway-metrics', batch: [{ name: 'postwarden_gateway_refused_recipients_total', labels: { why }, n: 2 }] }));
+      assert.match(metrics.address, /^127\.0\.0\.1:\d+$/);
+      const m = await fetch(`http://${metrics.address}/metrics`);
+      assert.equal(m.status, 200);
+      assert.match(String(m.headers.get('content-type')), /^text\/plain/);
+      const body = await m.text();
+      assert.match(body, /postwarden_http_requests_total\{method="GET",route="\/signin",status="200"\}/);
+      assert.match(body, /postwarden_http_requests_total\{method="GET",route="unmatched",status="404"\}/);
+      assert.match(body, /postwarden_process_cpu_seconds_total/);
+      assert.match(body, new RegExp(`postwarden_gateway_refused_recipients_total\\{why="${why}"\\} 3`), 'the gateway counters, with what workers forwarded');
+      assert.equal((await fetch(`http://${metrics.address}/healthz`)).status, 404, 'the metrics listener serves nothing else');
     } finally {
+      await metrics.close();
       await app.close();
     }
   });
