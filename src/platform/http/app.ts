@@ -108,9 +108,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   // CSRF on every state-changing portal request (a preHandler, so the form body is parsed).
+  // A request that matches no route changes nothing and is answered 404 (JSON under /api/).
   app.addHook('preHandler', (req, reply, done) => {
     const auth = req.routeOptions.config?.auth ?? 'session';
-    if (auth === 'token' || ['GET', 'HEAD', 'OPTIONS'].includes(req.method)) return done();
+    if (!req.routeOptions.url || auth === 'token' || ['GET', 'HEAD', 'OPTIONS'].includes(req.method)) return done();
     app.csrfProtection(req, reply, done);
   });
 

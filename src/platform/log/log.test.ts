@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
 import { test } from 'node:test';
-import { createLogger } from './log.js';
+import { createLogger, redactUrl } from './log.js';
 
 test('secrets never reach a log line, even when passed by accident', async () => {
   const out = new PassThrough();
@@ -15,4 +15,10 @@ test('secrets never reach a log line, even when passed by accident', async () =>
   for (const secret of ['hunter2', 'message body', '123456', 'pwt_secret', 'pwt_x', 'pw_session=abc', 'nested-secret', 'fluffy']) {
     assert.ok(!line.includes(secret), `${secret} leaked into the log`);
   }
+});
+
+test('request URLs lose their query values, keep their path and names', () => {
+  assert.equal(redactUrl('/accounts/0190a0a0-0000-7000-8000-000000000000'), '/accounts/0190a0a0-0000-7000-8000-000000000000');
+  assert.equal(redactUrl('/accounts?q=jane%40example.org&page=2'), '/accounts?q=[redacted]&page=[redacted]');
+  assert.equal(redactUrl('/x?flag&&y='), '/x?flag&y=[redacted]');
 });

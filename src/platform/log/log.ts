@@ -31,10 +31,30 @@ export const redactPaths = [
   'res.headers["set-cookie"]',
 ];
 
-/** Creates the process logger: JSON lines on stdout with secrets redacted. */
+/**
+ * A request URL fit for a log line: the path, and the query's names with every value
+ * replaced, since values carry searches, addresses and one-time links
+ * (`/accounts?q=[redacted]&page=[redacted]`). Paths carry only ids.
+ */
+export function redactUrl(url: string): string {
+  const i = url.indexOf('?');
+  if (i < 0) return url;
+  const names = url.slice(i + 1).split('&').filter((p) => p !== '').map((p) => {
+    const eq = p.indexOf('=');
+    return eq < 0 ? p.slice(0, 40) : `${p.slice(0, Math.min(eq, 40))}=[redacted]`;
+  });
+  return `${url.slice(0, i)}?${names.join('&')}`;
+}
+
+/** What a request log line says of the request (Fastify's own would log the full URL). */
+function requestSerializer(req: { method?: string; url?: string; host?: string; ip?: string }): Record<string, unknown> {
+  return { method: req.method, url: typeof req.url === 'string' ? redactUrl(req.url) : undefined, host: req.host, remoteAddress: req.ip };
+}
+
+/** Creates the process logger: JSON lines on stdout with secrets redacted and request URLs without query values. */
 export function createLogger(level: string, destination?: NodeJS.WritableStream): Logger {
   return pino(
-    { level, redact: { paths: redactPaths, censor: '[redacted]' }, base: { service: 'postwarden' } },
+    { level, redact: { paths: redactPaths, censor: '[redacted]' }, base: { service: 'postwarden' }, serializers: { req: requestSerializer } },
     destination ?? process.stdout,
   );
 }
