@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
 import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type MigrationResultSet } from 'kysely';
@@ -57,17 +57,31 @@ function withStatementCache(raw: SqliteDatabase.Database, max = 500): { close():
   };
 }
 
+/** Makes a file readable and writable by its owner only (the database holds every account). */
+function ownerOnly(file: string): void {
+  if ((statSync(file).mode & 0o777) !== 0o600) chmodSync(file, 0o600);
+}
+
 /**
- * Opens the database a DATABASE_URL names. SQLite runs in WAL mode with foreign keys on;
+ * Opens the database a DATABASE_URL names. SQLite runs in WAL mode with foreign keys on,
+ * its file and its -wal/-shm files mode 0600;
  * PostgreSQL gets a pool. `?schema=NAME` on a postgres URL selects (and creates) a schema:
  * the test suite uses it to give each test its own namespace in one database.
  */
 export async function openDatabase(url: string, opts: { poolSize?: number } = {}): Promise<DatabaseHandle> {
   const parsed = parseDatabaseUrl(url);
   if (parsed.dialect === 'sqlite') {
-    if (parsed.location !== ':memory:') mkdirSync(path.dirname(path.resolve(parsed.location)), { recursive: true });
+    const file = parsed.location === ':memory:' ? null : path.resolve(parsed.location);
+    if (file) {
+      mkdirSync(path.dirname(file), { recursive: true });
+      // Owner-only before SQLite opens it: its -wal and -shm files are created with the mode of the database file.
+      closeSync(openSync(file, 'a', 0o600));
+      ownerOnly(file);
+    }
     const raw = new SqliteDatabase(parsed.location);
     raw.pragma('journal_mode = WAL');
+    // Files left by an older version (or made under a looser umask) are tightened too.
+    if (file) for (const f of [`${file}-wal`, `${file}-shm`]) if (existsSync(f)) ownerOnly(f);
     raw.pragma('synchronous = NORMAL');
     raw.pragma('foreign_keys = ON');
     raw.pragma('busy_timeout = 5000');
