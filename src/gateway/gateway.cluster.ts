@@ -4,6 +4,8 @@ import { fileURLToPath } from 'node:url';
 import type { Config } from '../platform/config/config.js';
 import type { Db } from '../platform/db/db.js';
 import type { Logger } from '../platform/log/log.js';
+import { createAddressCounter } from '../platform/smtp/admission.js';
+import { serveAdmission } from './gateway.anvil.js';
 import { applyWorkerMetrics } from './gateway.metrics.js';
 import { startGateway } from './gateway.service.js';
 
@@ -12,7 +14,8 @@ import { startGateway } from './gateway.service.js';
  * node:cluster workers sharing one listening socket, so every core inspects mail while the
  * primary keeps the portal and jobs. Workers get the configuration over IPC (never in
  * their environment), report their metrics to the primary, are restarted if they die, and
- * finish their open sessions when the primary stops them or disappears.
+ * finish their open sessions when the primary stops them or disappears. The primary counts
+ * connections per client address for all of them (gateway.anvil.ts).
  */
 
 export interface GatewayProcesses {
@@ -66,10 +69,12 @@ export async function startGatewayProcesses(config: Config, logger: Logger, db: 
   cluster.setupPrimary({ ...workerEntry(), silent: false });
   let stopping = false;
   const live = new Set<Worker>();
+  const perClient = createAddressCounter(config.smtpMaxConnectionsPerClient);
 
   const fork = (): Promise<number> => new Promise((resolve, reject) => {
     const w = cluster.fork();
     live.add(w);
+    if (config.smtpMaxConnectionsPerClient > 0) serveAdmission(perClient, w);
     w.on('message', (m: { type?: string; port?: number; error?: string }) => {
       if (applyWorkerMetrics(m)) return;
       // The worker asks once its handlers are in place (a message sent earlier would be lost).

@@ -12,6 +12,7 @@ import { type DnsResolver, type LocalZone, createDnsResolver, overlayZone, readZ
 import { installPublicKeyCache } from '../platform/smtp/keycache.js';
 import { installSpfCidrFastPath } from '../platform/smtp/spfcidr.js';
 import { type NextHop, openNextHop } from '../platform/smtp/nexthop.js';
+import { type ConnectionAdmission, createAddressCounter, localAdmission } from '../platform/smtp/admission.js';
 import { SmtpRefusal, startSmtpListener } from '../platform/smtp/server.js';
 import { type MailtipsService, openMailtips } from '../mailtips/mailtips.service.js';
 import { type BlockList, openBlockList } from '../reports/reports.gateway.js';
@@ -34,6 +35,8 @@ export interface GatewayOptions {
   mailtips?: MailtipsService;
   blockList?: BlockList;
   nextHop?: NextHop;
+  /** Who counts connections per client address: a worker asks the primary (gateway.anvil.ts); default: this process. */
+  admission?: ConnectionAdmission;
 }
 
 export interface RunningGateway {
@@ -104,6 +107,8 @@ export async function startGateway(config: Config, opts: GatewayOptions): Promis
     const listener = await startSmtpListener({
       host, port, protocol: config.smtpProtocol, hostname, maxBytes: config.smtpMaxMessageBytes, maxRecipients: config.smtpMaxRecipients,
       tls, trustXforward: config.smtpTrustXforward,
+      limits: { sessionTimeoutMs: config.smtpSessionTimeoutSeconds * 1000, commandTimeoutMs: config.smtpCommandTimeoutSeconds * 1000 },
+      admission: opts.admission ?? (config.smtpMaxConnectionsPerClient > 0 ? localAdmission(createAddressCounter(config.smtpMaxConnectionsPerClient)) : undefined),
     }, {
       async onMailFrom() {
         if (!dbWatch.healthy()) throw new SmtpRefusal(451, '4.3.0 Temporary local problem (database), try again later');

@@ -1,6 +1,7 @@
 import cluster from 'node:cluster';
 import { openDatabase } from '../platform/db/db.js';
 import { createLogger } from '../platform/log/log.js';
+import { askPrimary } from './gateway.anvil.js';
 import { MSG, deserialiseConfig } from './gateway.cluster.js';
 import { type RunningGateway, startGateway } from './gateway.service.js';
 
@@ -46,7 +47,9 @@ process.on('message', (m: { type?: string; config?: Record<string, unknown> }) =
   (async () => {
     const handle = await openDatabase(config.databaseUrl, { poolSize: 4 });
     try {
-      const gateway = await startGateway(config, { db: handle.db, logger });
+      // Connections per client address are counted by the primary, for all workers at once.
+      const admission = config.smtpMaxConnectionsPerClient > 0 ? askPrimary() : undefined;
+      const gateway = await startGateway(config, { db: handle.db, logger, admission });
       running = { gateway, close: () => handle.close() };
       process.send!({ type: MSG.listening, port: gateway.port });
     } catch (err) {

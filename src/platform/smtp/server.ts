@@ -1,11 +1,15 @@
 import type { AddressInfo } from 'node:net';
 import { SMTPServer, type SMTPServerAddress, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
+import type { ConnectionAdmission } from './admission.js';
+import { createSessionGuard, type GuardedConnection, type SessionLimits } from './guard.js';
 
 /**
  * The SMTP (or LMTP) listener: smtp-server with the gateway's defaults — no AUTH (this is
  * an inbound gateway), STARTTLS only with a certificate, a size limit answered 552, no
  * reverse DNS on the hot path. It buffers each message (up to the limit) and hands it to
  * `onMessage`, which answers per recipient; SMTP gets one combined reply, LMTP one per recipient.
+ * Every session has a command and a session deadline (guard.ts), and `admission` limits the
+ * connections one client address holds (admission.ts): beyond it, 421 4.7.0 and hang up.
  */
 
 export interface Reply {
@@ -49,6 +53,10 @@ export interface ListenerOptions {
   maxRecipients: number;
   tls?: { key: Buffer; cert: Buffer };
   trustXforward: boolean;
+  /** Deadlines of every session (guard.ts). */
+  limits: SessionLimits;
+  /** Per-client-address connection limits; none: no limit. Counted by the TCP peer address. */
+  admission?: ConnectionAdmission;
 }
 
 export interface SmtpListener {
@@ -78,6 +86,11 @@ function refusalOf(err: unknown): Error & { responseCode: number } {
  * @throws Error when the address cannot be bound
  */
 export async function startSmtpListener(opts: ListenerOptions, handlers: ListenerHandlers): Promise<SmtpListener> {
+  const guard = createSessionGuard(opts.limits, opts.hostname);
+  /** Client address each admitted session holds a slot of, by session id. */
+  const admitted = new Map<string, string>();
+  const connections = (): Set<GuardedConnection & { session?: SMTPServerSession }> =>
+    (server as unknown as { connections: Set<GuardedConnection & { session?: SMTPServerSession }> }).connections;
   const disabled = ['AUTH'];
   if (!opts.tls) disabled.push('STARTTLS');
   const server = new SMTPServer({
@@ -96,15 +109,38 @@ export async function startSmtpListener(opts: ListenerOptions, handlers: Listene
     useXForward: opts.trustXforward,
     logger: false,
     closeTimeout: 30_000,
+    onConnect(session: SMTPServerSession, cb: (err?: Error | null) => void) {
+      const conn = [...connections()].find((c) => c.session === session);
+      if (!conn) return cb(errorOf(421, '4.3.0 Temporary local problem, try again later'));
+      const address = session.remoteAddress;
+      (opts.admission ? opts.admission.acquire(address) : Promise.resolve(true)).then((ok) => {
+        if (!ok) return cb(errorOf(421, '4.7.0 Too many connections from your address, try again later'));
+        // The client may have gone while we asked; onClose has then found nothing to give back.
+        if (conn._closing || conn._closed) return opts.admission?.release(address);
+        if (opts.admission) admitted.set(session.id, address);
+        guard.watch(conn);
+        cb();
+      }, (err: unknown) => {
+        handlers.onError?.(err, infoOf(session));
+        cb(errorOf(421, '4.3.0 Temporary local problem, try again later'));
+      });
+    },
+    onClose(session: SMTPServerSession) {
+      guard.forget(session.id);
+      const address = admitted.get(session.id);
+      if (address === undefined) return;
+      admitted.delete(session.id);
+      opts.admission?.release(address);
+    },
     onMailFrom(address: SMTPServerAddress, session: SMTPServerSession, cb: (err?: Error | null) => void) {
       if (!handlers.onMailFrom) return cb();
-      handlers.onMailFrom(address.address, infoOf(session)).then(() => cb(), (err: unknown) => {
+      guard.busy(session.id, () => handlers.onMailFrom!(address.address, infoOf(session))).then(() => cb(), (err: unknown) => {
         if (!(err instanceof SmtpRefusal)) handlers.onError?.(err, infoOf(session));
         cb(refusalOf(err));
       });
     },
     onRcptTo(address: SMTPServerAddress, session: SMTPServerSession, cb: (err?: Error | null) => void) {
-      handlers.onRcptTo(address.address, infoOf(session)).then(() => cb(), (err: unknown) => {
+      guard.busy(session.id, () => handlers.onRcptTo(address.address, infoOf(session))).then(() => cb(), (err: unknown) => {
         if (!(err instanceof SmtpRefusal)) handlers.onError?.(err, infoOf(session));
         cb(refusalOf(err));
       });
@@ -117,8 +153,12 @@ export async function startSmtpListener(opts: ListenerOptions, handlers: Listene
         if (size <= opts.maxBytes) chunks.push(chunk);
         size += chunk.length;
       });
-      stream.on('end', () => {
-        if (stream.sizeExceeded || size > opts.maxBytes) return cb(errorOf(552, '5.3.4 Message too big'));
+      // From the end of the body to our reply the session is busy: no deadline cuts a message in delivery.
+      stream.on('end', () => void guard.busy(session.id, () => new Promise<void>((replied) => {
+        if (stream.sizeExceeded || size > opts.maxBytes) {
+          replied();
+          return cb(errorOf(552, '5.3.4 Message too big'));
+        }
         const envelope = {
           mailFrom: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
           rcptTo: session.envelope.rcptTo.map((r) => r.address),
@@ -126,6 +166,7 @@ export async function startSmtpListener(opts: ListenerOptions, handlers: Listene
         const info = infoOf(session);
         handlers.onMessage(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size), envelope, info).then(
           ({ combined, perRecipient }) => {
+            replied();
             if (opts.protocol === 'lmtp') {
               cb(null, perRecipient.map((r) => (r.code < 400 ? `${r.text}` : errorOf(r.code, r.text))));
             } else if (combined.code < 400) {
@@ -135,11 +176,12 @@ export async function startSmtpListener(opts: ListenerOptions, handlers: Listene
             }
           },
           (err: unknown) => {
+            replied();
             handlers.onError?.(err, info);
             cb(refusalOf(err));
           },
         );
-      });
+      })));
       stream.on('error', (err: Error) => handlers.onError?.(err, infoOf(session)));
     },
   });
@@ -176,6 +218,7 @@ export async function startSmtpListener(opts: ListenerOptions, handlers: Listene
         server.close(() => {
           clearTimeout(timer);
           clearInterval(sweeper);
+          guard.stop();
           resolve();
         });
         sweep();

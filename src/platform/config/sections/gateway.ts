@@ -28,6 +28,12 @@ export const gatewayShape = {
   smtpTlsKey: z.string().min(1).optional(),
   /** Trust XFORWARD from the edge MTA for the original client address (only behind your own MTA). */
   smtpTrustXforward: boolish,
+  /** Whole-session deadline: past it the session is told 421 at its next command boundary (a message in delivery finishes first). */
+  smtpSessionTimeoutSeconds: z.coerce.number().int().min(1).max(86_400),
+  /** Time a client has from our reply to send its next complete command line (421 beyond it). */
+  smtpCommandTimeoutSeconds: z.coerce.number().int().min(1).max(3600),
+  /** Open connections one client address may hold across all gateway workers (421 4.7.0 beyond it); 0: no limit. */
+  smtpMaxConnectionsPerClient: z.coerce.number().int().min(0).max(100_000),
   /** Time limit of each inspection stage of the pipeline. */
   smtpStageTimeoutMs: z.coerce.number().int().min(100).max(600_000),
   /** SMTP worker processes sharing the listener: 'auto' (one per CPU core, at most 8) or a number; 0 runs the gateway inside `serve`. */
@@ -55,6 +61,9 @@ export const gatewayDefaults: Record<string, unknown> = {
   smtpMaxRecipients: 100,
   smtpTrustXforward: false,
   smtpStageTimeoutMs: 15_000,
+  smtpSessionTimeoutSeconds: 600,
+  smtpCommandTimeoutSeconds: 60,
+  smtpMaxConnectionsPerClient: 50,
   gatewayWorkers: 'auto',
   arcSeal: false,
   dnsResolver: 'system',
