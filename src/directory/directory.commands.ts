@@ -3,13 +3,14 @@ import { recordAudit } from '../audit/audit.commands.js';
 import type { Ctx } from '../platform/context.js';
 import type { Db } from '../platform/db/db.js';
 import { Forbidden, Invalid, NotFound, Unauthenticated } from '../platform/errors/errors.js';
+import { recordMobileChange } from '../phones/mobile-change.js';
 import { DEFAULT_MOBILE_RULE, maskMobile, type MobileRule, normaliseOptionalMobile } from '../phones/phones.js';
 import { generateOneTimePassword, hashPassword } from '../signin/password.js';
 import {
   type Account, DEFAULT_HIGH_RISK_AREAS, type Organisation, type Role, type RoleGrant, grantsFor, isRole, isValidEmail, normaliseEmail,
 } from './directory.js';
 import {
-  accountManageScope, accountReadScope, authorizeList, authorizePlatformAdmin, authorizeRecord, inScope, organisationReadScope,
+  accountReadScope, authorizeList, authorizeManageAccount, authorizePlatformAdmin, authorizeRecord, canManageAccount, organisationReadScope,
 } from './directory.policy.js';
 import {
   type AccountQuery, countAccounts, updateAccountDetails, findAccount, findAccountByEmail, findOrganisation, findOrganisationByCode, insertAccount, listAccounts,
@@ -87,15 +88,19 @@ export interface AccountEdit {
  * Changes an account's display name, business area (which decides whether MFA is
  * required) and mobile number (the one UK-mobile rule; stored in E.164; the status is left
  * alone: an account disabled for its number is re-enabled by the remediation step).
- * LAs in their organisations, platform admins anywhere. The audit event keeps only the
- * last digits of numbers.
+ * LAs for ordinary accounts of their organisations, platform admins any account. A new
+ * number is recorded as changed by someone else, and the account is told. The audit event
+ * keeps only the last digits of numbers.
  * @throws NotFound outside read scope, Forbidden when readable but not manageable, Invalid
  */
-export async function updateAccountFor(db: Db, ctx: Ctx, id: string, edit: AccountEdit, mobileRule: MobileRule = DEFAULT_MOBILE_RULE): Promise<Account> {
+export async function updateAccountFor(
+  db: Db, ctx: Ctx, id: string, edit: AccountEdit, settings: { mobileRule?: MobileRule; secretKey: Buffer },
+): Promise<Account> {
   const actor = requireActor(ctx);
+  const mobileRule = settings.mobileRule ?? DEFAULT_MOBILE_RULE;
   const account = await findAccount(db, id, accountReadScope(actor));
   if (!account) throw new NotFound();
-  if (!inScope(accountManageScope(actor), account.organisationId)) throw new Forbidden();
+  authorizeManageAccount(actor, { ...account, roles: await rolesOf(db, account.id) });
   const displayName = edit.displayName.trim();
   const businessArea = edit.businessArea.trim();
   const problems: string[] = [];
@@ -113,15 +118,16 @@ export async function updateAccountFor(db: Db, ctx: Ctx, id: string, edit: Accou
   if (mobile !== account.mobile) changed.mobile = { from: maskMobile(account.mobile), to: maskMobile(mobile) };
   if (!Object.keys(changed).length) return account;
   await db.transaction().execute(async (trx) => {
-    await updateAccountDetails(trx, id, { displayName, businessArea, mobile, now: ctx.now.toISOString() });
+    await updateAccountDetails(trx, id, { displayName, businessArea, now: ctx.now.toISOString() });
+    if (changed.mobile) await recordMobileChange(trx, ctx, settings.secretKey, account, mobile, { verified: false });
     await recordAudit(trx, ctx, { action: 'account.update', organisationId: account.organisationId, target: `account:${id}`, details: changed });
   });
   return { ...account, displayName, businessArea, mobile };
 }
 
 /** Whether the actor may change this account (to show or hide the Change link). */
-export function canManage(ctx: Ctx, account: Account): boolean {
-  return ctx.actor !== null && inScope(accountManageScope(ctx.actor), account.organisationId);
+export function canManage(ctx: Ctx, account: Account & { roles: readonly RoleGrant[] }): boolean {
+  return ctx.actor !== null && canManageAccount(ctx.actor, account);
 }
 
 function clampLimit(limit: number | undefined): number {

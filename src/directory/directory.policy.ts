@@ -1,6 +1,6 @@
 import type { Actor } from '../platform/context.js';
 import { Forbidden, NotFound } from '../platform/errors/errors.js';
-import type { Role } from './directory.js';
+import { isPrivileged, type Role, type RoleGrant } from './directory.js';
 
 /**
  * Who may see and change what in the directory. Every rule checks the organisation
@@ -34,6 +34,38 @@ export function accountManageScope(actor: Actor): OrgScope {
   if (has(actor, 'platform-admin')) return { all: true };
   const orgs = laOrganisations(actor);
   return orgs.length ? { all: false, organisationIds: orgs } : NONE;
+}
+
+/** An account as the management rule sees it: where it lives and what roles it holds. */
+export interface ManagedAccount {
+  readonly id: string;
+  readonly organisationId: string;
+  readonly roles: readonly RoleGrant[];
+}
+
+export const PRIVILEGED_TARGET_MESSAGE =
+  'This account has an administrative role, so only a platform administrator can change it, reset it or sign it out. Ask the platform helpdesk.';
+
+/**
+ * Whether the actor may change this account, reset it, change its mobile or MFA, or sign
+ * it out: platform admins any account; LAs ordinary accounts of their organisations only
+ * (an account with any privileged role is a platform admin's to manage, so an LA cannot
+ * take over a colleague or a platform admin whose home organisation is theirs).
+ */
+export function canManageAccount(actor: Actor, target: ManagedAccount): boolean {
+  if (!inScope(accountManageScope(actor), target.organisationId)) return false;
+  return has(actor, 'platform-admin') || !isPrivileged(target.roles);
+}
+
+/**
+ * The management rule as a guard. @throws NotFound outside the actor's read scope (like a
+ * missing account), Forbidden when readable but not manageable (another organisation's
+ * for the helpdesk/CSOC, or a privileged account for an LA, with the reason)
+ */
+export function authorizeManageAccount(actor: Actor, target: ManagedAccount): void {
+  if (!inScope(accountReadScope(actor), target.organisationId)) throw new NotFound();
+  if (!inScope(accountManageScope(actor), target.organisationId)) throw new Forbidden();
+  if (!canManageAccount(actor, target)) throw new Forbidden(PRIVILEGED_TARGET_MESSAGE);
 }
 
 /** Organisations an actor may see listed and in detail. */

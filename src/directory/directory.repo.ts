@@ -20,6 +20,8 @@ export function toAccount(r: Selectable<AccountTable>): Account {
     mustChangePassword: Number(r.must_change_password) === 1,
     mfaRequired: Number(r.mfa_required) === 1,
     compromisedAt: r.compromised_at,
+    mobileChangedAt: r.mobile_changed_at ?? null,
+    mobileChangeVerified: Number(r.mobile_change_verified ?? 0) === 1,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
   };
@@ -211,6 +213,7 @@ export async function localAdminsOf(db: Db, organisationId: string): Promise<Acc
   return rows.map(toAccount);
 }
 
-export async function updateAccountDetails(trx: Db, id: string, d: { displayName: string; businessArea: string; mobile: string | null; now: string }): Promise<void> {
-  await trx.updateTable('accounts').set({ display_name: d.displayName, business_area: d.businessArea, mobile: d.mobile, updated_at: d.now }).where('id', '=', id).execute();
+/** Changes the display name and business area (the mobile number changes through phones' recordMobileChange). */
+export async function updateAccountDetails(trx: Db, id: string, d: { displayName: string; businessArea: string; now: string }): Promise<void> {
+  await trx.updateTable('accounts').set({ display_name: d.displayName, business_area: d.businessArea, updated_at: d.now }).where('id', '=', id).execute();
 }

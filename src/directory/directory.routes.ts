@@ -115,7 +115,7 @@ export function registerDirectoryRoutes(app: FastifyInstance, { config, db, cloc
     const hasMobile = typeof (req.body as Record<string, unknown> | undefined)?.mobile === 'string';
     const values = { displayName: field(req.body, 'displayName'), businessArea: field(req.body, 'businessArea'), mobile: hasMobile ? field(req.body, 'mobile') : undefined };
     try {
-      await updateAccountFor(db, ctxOf(req, clock.now()), id, values, mobileRuleOf(config));
+      await updateAccountFor(db, ctxOf(req, clock.now()), id, values, { mobileRule: mobileRuleOf(config), secretKey: config.secretKey });
       return reply.redirect(`/accounts/${id}?updated=1`, 303);
     } catch (err) {
       if (!(err instanceof Invalid)) throw err;

@@ -5,8 +5,16 @@
 export const ROLES = ['user', 'local-admin', 'helpdesk', 'csoc', 'platform-admin'] as const;
 export type Role = (typeof ROLES)[number];
 
-/** Roles that always require MFA and are never reset on questions alone (later issues). */
+/**
+ * Roles that always require MFA, are never reset on questions alone, and are managed only
+ * by platform admins (never by a Local Administrator).
+ */
 export const PRIVILEGED_ROLES: readonly Role[] = ['local-admin', 'helpdesk', 'csoc', 'platform-admin'];
+
+/** Whether an account holding these grants is privileged: the one home of that rule. */
+export function isPrivileged(grants: readonly RoleGrant[]): boolean {
+  return grants.some((g) => PRIVILEGED_ROLES.includes(g.role));
+}
 
 export const ROLE_LABELS: Record<Role, string> = {
   user: 'User',
@@ -53,6 +61,10 @@ export interface Account {
   mfaRequired: boolean;
   /** When the account was flagged compromised; null when it is not. */
   compromisedAt: string | null;
+  /** When the mobile number was last added or changed; null when not recorded. */
+  mobileChangedAt: string | null;
+  /** Whether that change was made by the account itself after passing MFA. */
+  mobileChangeVerified: boolean;
   createdAt: string;
   updatedAt: string;
 }

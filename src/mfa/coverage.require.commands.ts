@@ -1,5 +1,6 @@
 import { recordAudit } from '../audit/audit.commands.js';
-import { findAccount } from '../directory/directory.repo.js';
+import { authorizeManageAccount } from '../directory/directory.policy.js';
+import { findAccount, rolesOf } from '../directory/directory.repo.js';
 import type { Actor, Ctx } from '../platform/context.js';
 import type { Db } from '../platform/db/db.js';
 import { Conflict, Invalid, NotFound } from '../platform/errors/errors.js';
@@ -189,9 +190,11 @@ export async function confirmListRequirement(db: Db, ctx: Ctx, input: { text: st
  * apply). @returns whether a mark was lifted @throws Forbidden, NotFound (outside scope)
  */
 export async function unmarkAccountFor(db: Db, ctx: Ctx, accountId: string): Promise<boolean> {
-  const scope = authorizeRequireMfa(requireActor(ctx));
+  const actor = requireActor(ctx);
+  const scope = authorizeRequireMfa(actor);
   const account = await findAccount(db, accountId, scope);
   if (!account) throw new NotFound();
+  authorizeManageAccount(actor, { ...account, roles: await rolesOf(db, account.id) });
   return db.transaction().execute(async (trx) => {
     const changed = await unmarkMfaRequired(trx, account.id, ctx.now.toISOString());
     if (changed) await recordAudit(trx, ctx, { action: 'mfa.unmark', organisationId: account.organisationId, target: `account:${account.id}` });

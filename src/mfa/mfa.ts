@@ -1,5 +1,5 @@
 import { Secret, TOTP } from 'otpauth';
-import { PRIVILEGED_ROLES, type RoleGrant } from '../directory/directory.js';
+import { isPrivileged, type RoleGrant } from '../directory/directory.js';
 
 /**
  * Pure MFA rules: who must use MFA, and TOTP codes (RFC 6238: SHA-1, 6 digits, 30 s,
@@ -28,7 +28,7 @@ export function mfaReasons(s: MfaSubject): MfaReason[] {
   const reasons: MfaReason[] = [];
   const area = s.businessArea.trim().toLowerCase();
   if (area && s.highRiskAreas.some((a) => a.trim().toLowerCase() === area)) reasons.push('high-risk-area');
-  if (s.roles.some((g) => PRIVILEGED_ROLES.includes(g.role))) reasons.push('privileged-role');
+  if (isPrivileged(s.roles)) reasons.push('privileged-role');
   if (s.compromisedAt) reasons.push('compromised');
   if (s.mfaRequired) reasons.push('marked');
   return reasons;

@@ -1,7 +1,8 @@
 import { recordAudit } from '../audit/audit.commands.js';
 import type { Account } from '../directory/directory.js';
 import { inScope } from '../directory/directory.policy.js';
-import { findAccount, findAccountByEmail } from '../directory/directory.repo.js';
+import { findAccount, findAccountByEmail, rolesOf } from '../directory/directory.repo.js';
+import { factorsOf } from '../mfa/mfa.repo.js';
 import { csvLine } from '../platform/csv.js';
 import type { Config } from '../platform/config/config.js';
 import type { Actor, Ctx } from '../platform/context.js';
@@ -10,9 +11,10 @@ import { Conflict, Invalid, NotFound, Unauthenticated } from '../platform/errors
 import { enqueueNotification } from '../platform/notify/outbox.js';
 import { verifyPassword } from '../signin/password.js';
 import { checkMobile, maskMobile, type MobileRule, normaliseOptionalMobile, STATUS_REASON_NON_UK_MOBILE } from './phones.js';
+import { recordMobileChange } from './mobile-change.js';
 import { authorizeDisabledList, authorizeManageMobile, authorizeSweep, mobileManageScope } from './phones.policy.js';
 import {
-  countDisabledForNonUkMobile, findRun, listDisabledForNonUkMobile, listRuns, pageItems, remediateMobile, setMobile, type SweepItem, type SweepRun,
+  countDisabledForNonUkMobile, findRun, listDisabledForNonUkMobile, listRuns, pageItems, remediateMobile, type SweepItem, type SweepRun,
 } from './phones.repo.js';
 
 /** The rule as the configuration sets it. */
@@ -91,7 +93,7 @@ export async function countDisabledFor(db: Db, ctx: Ctx): Promise<number> {
 async function manageableAccount(db: Db, actor: Actor, accountId: string): Promise<Account> {
   const account = await findAccount(db, accountId, { all: true });
   if (!account) throw new NotFound();
-  authorizeManageMobile(actor, account.organisationId);
+  authorizeManageMobile(actor, { ...account, roles: await rolesOf(db, account.id) });
   return account;
 }
 
@@ -101,7 +103,7 @@ async function manageableAccount(db: Db, actor: Actor, accountId: string): Promi
  * @throws NotFound, Forbidden, Invalid (the rule's plain-words refusal), Conflict (the
  *   account is not disabled for its number)
  */
-export async function remediateMobileFor(db: Db, ctx: Ctx, config: Pick<Config, 'allowCrownDependencyMobiles'>, accountId: string, number: string): Promise<Account> {
+export async function remediateMobileFor(db: Db, ctx: Ctx, config: Pick<Config, 'allowCrownDependencyMobiles' | 'secretKey'>, accountId: string, number: string): Promise<Account> {
   const actor = requireActor(ctx);
   const account = await manageableAccount(db, actor, accountId);
   if (account.status !== 'disabled' || account.statusReason !== STATUS_REASON_NON_UK_MOBILE) throw new Conflict('This account is not disabled for its mobile number.');
@@ -109,6 +111,7 @@ export async function remediateMobileFor(db: Db, ctx: Ctx, config: Pick<Config, 
   if (!r.ok) throw new Invalid('The account was not re-enabled.', [r.message]);
   await db.transaction().execute(async (trx) => {
     if (!(await remediateMobile(trx, account.id, r.e164, ctx.now.toISOString()))) throw new Conflict('This account is not disabled for its mobile number.');
+    await recordMobileChange(trx, ctx, config.secretKey, account, r.e164, { verified: false, written: true });
     await recordAudit(trx, ctx, {
       action: 'account.mobile.remediate', organisationId: account.organisationId, target: `account:${account.id}`,
       details: { mobile: { from: maskMobile(account.mobile), to: maskMobile(r.e164) }, region: r.region, status: { from: 'disabled', to: 'active' }, reason: STATUS_REASON_NON_UK_MOBILE },
@@ -124,7 +127,7 @@ export async function remediateMobileFor(db: Db, ctx: Ctx, config: Pick<Config, 
  * @throws NotFound, Forbidden, Invalid
  */
 export async function setAccountMobileFor(
-  db: Db, ctx: Ctx, config: Pick<Config, 'allowCrownDependencyMobiles'>, accountId: string, number: string | null,
+  db: Db, ctx: Ctx, config: Pick<Config, 'allowCrownDependencyMobiles' | 'secretKey'>, accountId: string, number: string | null,
 ): Promise<string | null> {
   const actor = requireActor(ctx);
   const account = await manageableAccount(db, actor, accountId);
@@ -132,7 +135,7 @@ export async function setAccountMobileFor(
   if (!r.ok) throw new Invalid('The mobile number was not changed.', [r.message]);
   if (r.value === account.mobile) return r.value;
   await db.transaction().execute(async (trx) => {
-    await setMobile(trx, account.id, r.value, ctx.now.toISOString());
+    await recordMobileChange(trx, ctx, config.secretKey, account, r.value, { verified: false });
     await recordAudit(trx, ctx, { action: 'account.mobile.change', organisationId: account.organisationId, target: `account:${account.id}`, details: { mobile: { from: maskMobile(account.mobile), to: maskMobile(r.value) } } });
   });
   return r.value;
@@ -155,12 +158,13 @@ export async function setOwnMobile(
   if (!account.passwordHash || !(await verifyPassword(account.passwordHash, input.currentPassword))) problems.push('Your current password is not correct.');
   if (problems.length || !r.ok) throw new Invalid('Your mobile number was not changed.', problems);
   if (r.value === account.mobile) return r.value;
+  // A full session of an account with a factor has passed MFA: its own change is trusted.
+  const verified = (await factorsOf(db, account.id)).some((f) => f.status === 'active');
   await db.transaction().execute(async (trx) => {
-    await setMobile(trx, account.id, r.value, ctx.now.toISOString());
-    await recordAudit(trx, ctx, { action: 'account.mobile.change', organisationId: account.organisationId, target: `account:${account.id}`, details: { self: true, mobile: { from: maskMobile(account.mobile), to: maskMobile(r.value) } } });
-    await enqueueNotification(trx, config.secretKey, ctx.now, {
-      channel: 'email', template: 'phones/mobile-changed', to: account.email, accountId: account.id, organisationId: account.organisationId,
-      data: { displayName: account.displayName, removed: r.value === null, lastDigits: r.value ? r.value.slice(-3) : '' },
+    await recordMobileChange(trx, ctx, config.secretKey, account, r.value, { verified });
+    await recordAudit(trx, ctx, {
+      action: 'account.mobile.change', organisationId: account.organisationId, target: `account:${account.id}`,
+      details: { self: true, afterMfa: verified, mobile: { from: maskMobile(account.mobile), to: maskMobile(r.value) } },
     });
   });
   return r.value;

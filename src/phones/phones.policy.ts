@@ -1,6 +1,8 @@
-import { accountManageScope, accountReadScope, authorizePlatformAdmin, inScope, type OrgScope, scopeIsEmpty } from '../directory/directory.policy.js';
+import {
+  accountManageScope, authorizeManageAccount, authorizePlatformAdmin, type ManagedAccount, type OrgScope, scopeIsEmpty,
+} from '../directory/directory.policy.js';
 import type { Actor } from '../platform/context.js';
-import { Forbidden, NotFound } from '../platform/errors/errors.js';
+import { Forbidden } from '../platform/errors/errors.js';
 
 /**
  * Who may do what with mobile numbers. Organisation first: an account outside the actor's
@@ -8,7 +10,7 @@ import { Forbidden, NotFound } from '../platform/errors/errors.js';
  *
  * - The sweep (dry run, apply, report): platform admins and the CLI operator.
  * - Changing an account's number and re-enabling an account disabled for its number:
- *   LAs in their organisations, platform admins everywhere.
+ *   LAs for ordinary accounts of their organisations, platform admins everywhere.
  * - Your own number: everyone, on the profile page.
  */
 
@@ -39,10 +41,10 @@ export function authorizeDisabledList(actor: Actor): OrgScope {
 }
 
 /**
- * Changing another account's number or re-enabling it.
+ * Changing another account's number or re-enabling it: the directory's management rule
+ * (LAs ordinary accounts of their organisations, platform admins any).
  * @throws NotFound outside the actor's read scope; Forbidden when readable but not manageable
  */
-export function authorizeManageMobile(actor: Actor, organisationId: string): void {
-  if (!inScope(accountReadScope(actor), organisationId)) throw new NotFound();
-  if (!inScope(mobileManageScope(actor), organisationId)) throw new Forbidden();
+export function authorizeManageMobile(actor: Actor, account: ManagedAccount): void {
+  authorizeManageAccount(actor, account);
 }

@@ -143,7 +143,7 @@ export async function disableForNonUkMobile(trx: Db, accountId: string, mobile: 
 export async function remediateMobile(trx: Db, accountId: string, e164: string, at: string): Promise<boolean> {
   const r = await trx
     .updateTable('accounts')
-    .set({ mobile: e164, status: 'active', status_reason: null, updated_at: at })
+    .set({ mobile: e164, status: 'active', status_reason: null, mobile_changed_at: at, mobile_change_verified: 0, updated_at: at })
     .where('id', '=', accountId)
     .where('status', '=', 'disabled')
     .where('status_reason', '=', STATUS_REASON_NON_UK_MOBILE)
@@ -151,8 +151,12 @@ export async function remediateMobile(trx: Db, accountId: string, e164: string, 
   return Number(r.numUpdatedRows) === 1;
 }
 
-export async function setMobile(trx: Db, accountId: string, mobile: string | null, at: string): Promise<void> {
-  await trx.updateTable('accounts').set({ mobile, updated_at: at }).where('id', '=', accountId).execute();
+/**
+ * Sets or removes a number and records when, and whether the account itself made the
+ * change after passing MFA (`verified`): recovery does not trust other changes for a while.
+ */
+export async function setMobile(trx: Db, accountId: string, mobile: string | null, at: string, verified: boolean): Promise<void> {
+  await trx.updateTable('accounts').set({ mobile, mobile_changed_at: at, mobile_change_verified: verified ? 1 : 0, updated_at: at }).where('id', '=', accountId).execute();
 }
 
 /** Accounts disabled for a non-UK number, in scope, by address (keyset paging). */

@@ -47,7 +47,7 @@ describeEachDatabase('verify, then reset (console commands)', (t) => {
   }
 
   async function answer(ctx: Ctx, accountId: string, opts: { wrong?: boolean; flow?: string | null } = {}): Promise<Awaited<ReturnType<typeof answerChallenge>>> {
-    const c = await startVerification(db, ctx, accountId);
+    const c = await startVerification(db, ctx, config, accountId);
     return answerChallenge(db, ctx, config, { accountId, challengeId: c.id, characters: c.items.map((i, n) => charFor(i, ANSWERS, opts.wrong === true && n === 1)), flow: opts.flow === undefined ? 'flow-1' : opts.flow });
   }
 
@@ -65,29 +65,29 @@ describeEachDatabase('verify, then reset (console commands)', (t) => {
   test('the challenge does not re-roll: same for reloads and other agents until answered', async () => {
     const u = await user();
     const a = await ctxOf(w.agent.id);
-    const first = await startVerification(db, a, u.id);
+    const first = await startVerification(db, a, config, u.id);
     assert.equal(first.items.length, 2);
     assert.notEqual(first.items[0]!.question, first.items[1]!.question);
-    for (let i = 0; i < 5; i++) assert.deepEqual(await startVerification(db, a, u.id), first);
-    assert.deepEqual(await startVerification(db, await ctxOf(w.agent2.id), u.id), first, 'another agent gets the same challenge');
-    assert.deepEqual(await startVerification(db, await ctxOf(w.la.id), u.id), first, 'so does the LA');
+    for (let i = 0; i < 5; i++) assert.deepEqual(await startVerification(db, a, config, u.id), first);
+    assert.deepEqual(await startVerification(db, await ctxOf(w.agent2.id), config, u.id), first, 'another agent gets the same challenge');
+    assert.deepEqual(await startVerification(db, await ctxOf(w.la.id), config, u.id), first, 'so does the LA');
     const r = await answerChallenge(db, a, config, { accountId: u.id, challengeId: first.id, characters: first.items.map((i) => charFor(i)), flow: 'f' });
     assert.equal(r.passed, true);
-    assert.notEqual((await startVerification(db, a, u.id)).id, first.id, 'a new challenge only after an answer');
+    assert.notEqual((await startVerification(db, a, config, u.id)).id, first.id, 'a new challenge only after an answer');
     await refused(answerChallenge(db, a, config, { accountId: u.id, challengeId: first.id, characters: ['a', 'b'], flow: 'f' }), 'conflict', 'an answered challenge cannot be answered again');
   });
 
   test('3 failed verifications lock for 15 minutes and tell the LAs; every attempt is audited without the characters', async () => {
     const u = await user();
     const a = await ctxOf(w.agent.id);
-    await refused(answerChallenge(db, a, config, { accountId: u.id, challengeId: (await startVerification(db, a, u.id)).id, characters: ['ab', ''], flow: 'f' }), 'invalid', 'malformed input uses nothing up');
+    await refused(answerChallenge(db, a, config, { accountId: u.id, challengeId: (await startVerification(db, a, config, u.id)).id, characters: ['ab', ''], flow: 'f' }), 'invalid', 'malformed input uses nothing up');
     for (let i = 1; i <= 3; i++) {
       const r = await answer(a, u.id, { wrong: true });
       assert.equal(r.passed, false);
       assert.equal(r.attemptsLeft, 3 - i);
     }
-    await refused(startVerification(db, a, u.id), 'rate_limited', 'locked');
-    await refused(startVerification(db, await ctxOf(w.agent2.id), u.id), 'rate_limited', 'locked for every agent');
+    await refused(startVerification(db, a, config, u.id), 'rate_limited', 'locked');
+    await refused(startVerification(db, await ctxOf(w.agent2.id), config, u.id), 'rate_limited', 'locked for every agent');
     const mails = await db.selectFrom('notifications').selectAll().where('template', '=', 'recovery/verification-locked').where('organisation_id', '=', w.org.id).execute();
     assert.deepEqual(mails.map((m) => m.recipient), [w.la.email]);
     const audit = await db.selectFrom('audit_events').selectAll().where('target', '=', `account:${u.id}`).execute();
@@ -188,26 +188,26 @@ describeEachDatabase('verify, then reset (console commands)', (t) => {
     assert.equal(r.next, 'second-factor');
     await refused(resetPassword(db, a, config, { verificationId: r.verificationId, flow: 'flow-1', ticket: 'X', delivery: 'shown' }), 'conflict', 'privileged: questions alone never suffice');
     const bare = await user({ roles: ['user', 'local-admin'] });
-    await refused(startVerification(db, a, bare.id), 'conflict', 'privileged with no phone-checkable factor is referred');
+    await refused(startVerification(db, a, config, bare.id), 'conflict', 'privileged with no phone-checkable factor is referred');
     const nonUk = await user();
     await db.updateTable('accounts').set({ status: 'disabled', status_reason: 'non-uk-mobile' }).where('id', '=', nonUk.id).execute();
-    await refused(startVerification(db, a, nonUk.id), 'conflict', 'non-UK mobile: referral');
+    await refused(startVerification(db, a, config, nonUk.id), 'conflict', 'non-UK mobile: referral');
     const comp = await user();
     const passed = await answer(a, comp.id);
     await db.updateTable('accounts').set({ compromised_at: clock.now().toISOString() }).where('id', '=', comp.id).execute();
     await refused(resetPassword(db, a, config, { verificationId: passed.verificationId, flow: 'flow-1', ticket: 'X', delivery: 'shown' }), 'conflict', 'compromised after the verification');
-    await refused(startVerification(db, a, comp.id), 'conflict', 'compromised: referral');
+    await refused(startVerification(db, a, config, comp.id), 'conflict', 'compromised: referral');
   });
 
   test('LA scope: own organisations only; nobody resets themselves', async () => {
     const u = await user();
-    await refused(startVerification(db, await ctxOf(w.otherLa.id), u.id), 'not_found', 'an LA of another organisation');
+    await refused(startVerification(db, await ctxOf(w.otherLa.id), config, u.id), 'not_found', 'an LA of another organisation');
     const r = await answer(await ctxOf(w.la.id), u.id);
     const done = await resetPassword(db, await ctxOf(w.la.id), config, { verificationId: r.verificationId, flow: 'flow-1', ticket: 'LA-1', delivery: 'shown' });
     const row = await db.selectFrom('password_resets').selectAll().where('id', '=', done.resetId).executeTakeFirstOrThrow();
     assert.equal(row.channel, 'la');
     const plain = await makeAccount(db, { organisationId: w.org.id });
-    await refused(startVerification(db, await ctxOf(plain.id), u.id), 'forbidden', 'a user has no console');
-    await refused(startVerification(db, await ctxOf(w.agent.id), w.agent.id), 'forbidden', 'not your own account');
+    await refused(startVerification(db, await ctxOf(plain.id), config, u.id), 'forbidden', 'a user has no console');
+    await refused(startVerification(db, await ctxOf(w.agent.id), config, w.agent.id), 'forbidden', 'not your own account');
   });
 });

@@ -10,7 +10,9 @@ import { authorizeConsole, authorizeConsoleSearch, channelFor } from './recovery
 import {
   clearVerifyFailures, consumeChallenge, findChallenge, findOpenVerification, insertVerification, loadVerifyThrottle, type Verification,
 } from './recovery.repo.js';
-import { cleanCharacters, charactersMatch, clockTime, countFailure, ensureChallenge, loadSubject, type RecoverySettings, type Subject } from './verification.commands.js';
+import {
+  cleanCharacters, charactersMatch, clockTime, countFailure, ensureChallenge, loadSubject, type RecoverySettings, type Subject, trustRule,
+} from './verification.commands.js';
 
 /**
  * The helpdesk and LA console: find the account, start verification (the server picks
@@ -30,15 +32,22 @@ export interface ConsoleTarget {
   subject: Subject;
 }
 
-/** The account, if the actor's console may reach it. @throws NotFound, Forbidden */
-export async function loadForConsole(db: Db, ctx: Ctx, accountId: string): Promise<ConsoleTarget> {
+/** What the console needs of the settings to judge an account. */
+export type ConsoleSettings = Pick<RecoverySettings, 'recoveryNewMobileDays'>;
+
+/**
+ * The account, if the actor's console may reach it (its organisation in scope, and its
+ * roles ones the actor may verify and reset). @throws NotFound, Forbidden
+ */
+export async function loadForConsole(db: Db, ctx: Ctx, settings: ConsoleSettings, accountId: string): Promise<ConsoleTarget> {
   const actor = requireActor(ctx);
   const scope = authorizeConsoleSearch(actor);
   const account = await findAccount(db, accountId, scope);
   if (!account) throw new NotFound();
-  authorizeConsole(actor, account);
+  const subject = await loadSubject(db, account, trustRule(settings, ctx.now));
+  authorizeConsole(actor, { ...account, roles: subject.roles });
   const organisation = await findOrganisation(db, account.organisationId, { all: true });
-  return { actor, account, organisation, subject: await loadSubject(db, account) };
+  return { actor, account, organisation, subject };
 }
 
 /** What the console says instead of offering a reset. */
@@ -48,6 +57,8 @@ export const REFERRAL_TEXT: Record<Referral, string> = {
   disabled: 'This account is disabled. Do not reset the password: refer the caller to their Local Administrator.',
   'no-questions': 'The caller has not set security questions, so they cannot be verified over the phone. Refer the caller to their Local Administrator.',
   'no-phone-factor': 'This account must pass a second check, but it has no authenticator app and no UK mobile number to check over the phone (privileged accounts are never reset on security questions alone). Refer the caller to their Local Administrator.',
+  'security-key-only': 'This account\'s second factor is a security key or passkey, which cannot be checked over the phone, and a text message is never accepted instead of a stronger factor. Do not reset the password here: refer the caller to their Local Administrator (a platform administrator for an administrative account), who can confirm who they are in person.',
+  'mobile-recently-changed': 'The mobile number on this account was added or changed recently by someone other than the account holder, so it cannot be used as the second check yet. Do not send a code to it. Ask the caller to call back once the date below has passed, or refer them to their Local Administrator (a platform administrator for an administrative account).',
 };
 
 export interface ChallengeView {
@@ -88,8 +99,8 @@ export async function searchConsoleAccounts(db: Db, ctx: Ctx, q: string): Promis
  * applies, the verification lock, and the pending challenge (shown, never created, here).
  * @throws NotFound, Forbidden
  */
-export async function consoleAccount(db: Db, ctx: Ctx, accountId: string, flow: string | null): Promise<ConsoleAccountView> {
-  const { actor, account, organisation, subject } = await loadForConsole(db, ctx, accountId);
+export async function consoleAccount(db: Db, ctx: Ctx, settings: ConsoleSettings, accountId: string, flow: string | null): Promise<ConsoleAccountView> {
+  const { actor, account, organisation, subject } = await loadForConsole(db, ctx, settings, accountId);
   const a = subject.assessment;
   const throttle = await loadVerifyThrottle(db, account.id);
   const challenge = a.ok ? await findChallenge(db, account.id) : undefined;
@@ -120,8 +131,8 @@ export function refuseUnlessVerifiable(target: ConsoleTarget, lockedUntil: strin
  * It stays the same until it is answered (reloading does not re-roll it).
  * @throws NotFound, Forbidden, Conflict (referral), RateLimited (locked)
  */
-export async function startVerification(db: Db, ctx: Ctx, accountId: string): Promise<ChallengeView> {
-  const target = await loadForConsole(db, ctx, accountId);
+export async function startVerification(db: Db, ctx: Ctx, settings: ConsoleSettings, accountId: string): Promise<ChallengeView> {
+  const target = await loadForConsole(db, ctx, settings, accountId);
   const throttle = await loadVerifyThrottle(db, accountId);
   refuseUnlessVerifiable(target, isVerificationLocked(throttle, ctx.now) ? throttle.lockedUntil : null, ctx.now);
   const c = await ensureChallenge(db, ctx, target.account, target.subject, channelFor(target.actor, target.account.organisationId));
@@ -147,7 +158,7 @@ export interface AnswerResult {
 export async function answerChallenge(
   db: Db, ctx: Ctx, settings: RecoverySettings, input: { accountId: string; challengeId: string; characters: string[]; flow: string | null },
 ): Promise<AnswerResult> {
-  const target = await loadForConsole(db, ctx, input.accountId);
+  const target = await loadForConsole(db, ctx, settings, input.accountId);
   const { actor, account, organisation, subject } = target;
   const throttle = await loadVerifyThrottle(db, account.id);
   refuseUnlessVerifiable(target, isVerificationLocked(throttle, ctx.now) ? throttle.lockedUntil : null, ctx.now);

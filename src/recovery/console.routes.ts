@@ -40,7 +40,7 @@ export function registerConsoleRoutes(app: FastifyInstance, { config, db, clock 
   });
 
   async function accountPage(req: FastifyRequest, reply: FastifyReply, id: string, extra: Record<string, unknown> = {}): Promise<FastifyReply> {
-    const v: ConsoleAccountView = await consoleAccount(db, ctxOf(req, clock.now()), id, req.sessionId);
+    const v: ConsoleAccountView = await consoleAccount(db, ctxOf(req, clock.now()), config, id, req.sessionId);
     const checks = v.secondFactorOptions.map((o) => SECOND_CHECK_TEXT[o]);
     const left = Number(queryParam(req, 'left') ?? '0');
     noStore(reply);
@@ -56,7 +56,7 @@ export function registerConsoleRoutes(app: FastifyInstance, { config, db, clock 
   app.post('/recovery/accounts/:id/start', async (req, reply) => {
     const id = idParam(req);
     try {
-      await startVerification(db, ctxOf(req, clock.now()), id);
+      await startVerification(db, ctxOf(req, clock.now()), config, id);
     } catch (err) {
       const p = shownProblem(err);
       if (!p) throw err;
@@ -83,7 +83,7 @@ export function registerConsoleRoutes(app: FastifyInstance, { config, db, clock 
   });
 
   async function verificationPage(req: FastifyRequest, reply: FastifyReply, id: string, extra: Record<string, unknown> = {}): Promise<FastifyReply> {
-    const view = await verificationView(db, ctxOf(req, clock.now()), id, req.sessionId);
+    const view = await verificationView(db, ctxOf(req, clock.now()), config, id, req.sessionId);
     noStore(reply);
     return renderPage(req, reply, config, 'recovery/views/verification.njk', { view, expiresText: clockTime(view.verification.expiresAt), sent: queryParam(req, 'sent') === '1', ...extra });
   }
@@ -109,7 +109,7 @@ export function registerConsoleRoutes(app: FastifyInstance, { config, db, clock 
     try {
       const r = await passSecondFactor(db, ctxOf(req, clock.now()), config, { verificationId: id, flow: req.sessionId, kind, code: field(req.body, 'code') });
       if (r.passed) return reply.redirect(`/recovery/verifications/${id}`, 303);
-      const view = await verificationView(db, ctxOf(req, clock.now()), id, req.sessionId);
+      const view = await verificationView(db, ctxOf(req, clock.now()), config, id, req.sessionId);
       return reply.redirect(`/recovery/accounts/${view.target.account.id}?result=failed&left=${r.attemptsLeft}`, 303);
     } catch (err) {
       const p = shownProblem(err);
@@ -126,7 +126,7 @@ export function registerConsoleRoutes(app: FastifyInstance, { config, db, clock 
     try {
       const ctx = ctxOf(req, clock.now());
       const done = await resetPassword(db, ctx, config, { verificationId: id, flow: req.sessionId, ticket, delivery });
-      const view = await verificationView(db, ctx, id, req.sessionId);
+      const view = await verificationView(db, ctx, config, id, req.sessionId);
       noStore(reply);
       return renderPage(req, reply, config, 'recovery/views/reset-done.njk', {
         temporaryPassword: done.temporaryPassword, ticket: ticket.trim(), email: view.target.account.email, mobileEnding: mobileEnding(view.target.account.mobile),

@@ -58,7 +58,7 @@ export function registerRecoveryApi(api: FastifyInstance, { config, db, clock }:
       response: { 200: { type: 'object', properties: { challengeId: { type: 'string' }, items: { type: 'array', items: { type: 'object', properties: { question: { type: 'string' }, position: { type: 'integer' } } } } } }, ...errors },
     },
   }, async (req) => {
-    const c = await startVerification(db, ctxOf(req, clock.now(), 'api'), id(req));
+    const c = await startVerification(db, ctxOf(req, clock.now(), 'api'), config, id(req));
     return { challengeId: c.id, items: c.items.map((i) => ({ question: i.question, position: i.position })) };
   });
 

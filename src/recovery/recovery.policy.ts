@@ -1,4 +1,5 @@
-import { authorizeRecord, laOrganisations, type OrgScope, scopeIsEmpty } from '../directory/directory.policy.js';
+import { isPrivileged, type RoleGrant } from '../directory/directory.js';
+import { authorizeRecord, laOrganisations, type ManagedAccount, type OrgScope, scopeIsEmpty } from '../directory/directory.policy.js';
 import type { Actor } from '../platform/context.js';
 import { Forbidden } from '../platform/errors/errors.js';
 
@@ -7,11 +8,15 @@ import { Forbidden } from '../platform/errors/errors.js';
  * first: an account or organisation outside the actor's scope is NotFound, exactly like
  * one that does not exist.
  *
- * | actor               | verify + reset console  | reset review (read)   | record a review |
- * |---------------------|-------------------------|-----------------------|-----------------|
- * | helpdesk agent      | every organisation      | –                     | –               |
- * | local administrator | their organisations     | their organisations   | their organisations |
- * | platform admin      | –                       | every organisation    | –               |
+ * | actor               | verify + reset console                          | reset review (read)   | record a review |
+ * |---------------------|-------------------------------------------------|-----------------------|-----------------|
+ * | helpdesk agent      | ordinary accounts and LAs, every organisation   | –                     | –               |
+ * | local administrator | ordinary accounts of their organisations        | their organisations   | their organisations |
+ * | platform admin      | every account (the only way for admin accounts) | every organisation    | –               |
+ *
+ * Nobody verifies or resets their own account in the console. An LA never reaches an
+ * account with a privileged role; the helpdesk never reaches helpdesk, CSOC or platform
+ * admin accounts (those go to platform admins).
  */
 
 const NONE: OrgScope = { all: false, organisationIds: [] };
@@ -22,7 +27,7 @@ function has(actor: Actor, role: string): boolean {
 
 /** Organisations whose accounts the actor may verify and reset. */
 export function consoleScope(actor: Actor): OrgScope {
-  if (has(actor, 'helpdesk')) return { all: true };
+  if (has(actor, 'helpdesk') || has(actor, 'platform-admin')) return { all: true };
   const orgs = laOrganisations(actor);
   return orgs.length ? { all: false, organisationIds: orgs } : NONE;
 }
@@ -37,12 +42,25 @@ export function canUseConsole(actor: Actor): boolean {
  * (self-service is for that). @throws Forbidden (no console at all, or own account),
  * NotFound (account outside scope)
  */
-export function authorizeConsole(actor: Actor, account: { id: string; organisationId: string }): OrgScope {
+export function authorizeConsole(actor: Actor, account: ManagedAccount): OrgScope {
   const scope = consoleScope(actor);
   if (scopeIsEmpty(scope)) throw new Forbidden();
   authorizeRecord(scope, account.organisationId);
   if (account.id === actor.accountId) throw new Forbidden('You cannot verify or reset your own account. Use "Forgotten your password?" on the sign-in page.');
+  if (!mayVerifyRoles(actor, account.organisationId, account.roles)) {
+    throw new Forbidden('This account has an administrative role, so it can only be verified and reset by a platform administrator. Refer the caller to the platform helpdesk\'s escalation route.');
+  }
   return scope;
+}
+
+/**
+ * Whether the actor's roles reach an account with these roles: platform admins any; the
+ * helpdesk ordinary accounts and LAs; an LA of the organisation ordinary accounts only.
+ */
+export function mayVerifyRoles(actor: Actor, organisationId: string, roles: readonly RoleGrant[]): boolean {
+  if (has(actor, 'platform-admin')) return true;
+  if (has(actor, 'helpdesk')) return !roles.some((g) => g.role === 'helpdesk' || g.role === 'csoc' || g.role === 'platform-admin');
+  return laOrganisations(actor).includes(organisationId) && !isPrivileged(roles);
 }
 
 /** Allows searching the console. @throws Forbidden when the actor has no console */
@@ -52,7 +70,11 @@ export function authorizeConsoleSearch(actor: Actor): OrgScope {
   return scope;
 }
 
-/** How a reset by this actor is recorded: 'la' for an LA of the account's organisation, else 'helpdesk'. */
+/**
+ * How a reset by this actor is recorded: 'la' for an LA of the account's organisation,
+ * else 'helpdesk' (a platform admin verifying an administrative account included: the
+ * review shows the agent by name).
+ */
 export function channelFor(actor: Actor, organisationId: string): 'la' | 'helpdesk' {
   return laOrganisations(actor).includes(organisationId) ? 'la' : 'helpdesk';
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
-  answerHashes, assessVerification, charHash, cleanTicket, decoyChallenge, hasRun, isUkMobile, lastFourMatch, normaliseAnswer, normaliseTypedChar, ordinal, pickChallenge,
+  answerHashes, assessVerification, mobileTrusted, mobileUsableFrom, charHash, cleanTicket, decoyChallenge, hasRun, isUkMobile, lastFourMatch, normaliseAnswer, normaliseTypedChar, ordinal, pickChallenge,
   QUESTIONS, questionProblems, selfServiceAllowed, type VerificationSubject,
 } from './recovery.js';
 import { flagResets, isOutsideHours, parsePeriod, parseWorkingHours, reviewDue, type ResetRecord } from './review.js';
@@ -58,15 +58,18 @@ test('the challenge is one position in each of two different answers, within the
 });
 
 const subject = (s: Partial<VerificationSubject> = {}): VerificationSubject => ({
-  status: 'active', statusReason: null, compromisedAt: null, privileged: false, hasTotp: false, hasMfa: false, ukMobile: false, questionsSet: true, ...s,
+  status: 'active', statusReason: null, compromisedAt: null, privileged: false, hasTotp: false, hasMfa: false, ukMobile: false, mobileTrusted: true, questionsSet: true, ...s,
 });
 
 test('who can be verified over the phone, and with which second factor', () => {
   assert.deepEqual(assessVerification(subject()), { ok: true, options: [] }, 'no MFA, no mobile: questions alone');
   assert.deepEqual(assessVerification(subject({ ukMobile: true })), { ok: true, options: ['sms'] });
-  assert.deepEqual(assessVerification(subject({ hasTotp: true, hasMfa: true, ukMobile: true })), { ok: true, options: ['totp', 'sms'] });
+  assert.deepEqual(assessVerification(subject({ hasTotp: true, hasMfa: true, ukMobile: true })), { ok: true, options: ['totp'] }, 'the strongest factor wins: no SMS beside an app');
   assert.deepEqual(assessVerification(subject({ privileged: true })), { ok: false, referral: 'no-phone-factor' }, 'privileged never on questions alone');
-  assert.deepEqual(assessVerification(subject({ hasMfa: true })), { ok: false, referral: 'no-phone-factor' }, 'a security key cannot be checked by phone');
+  assert.deepEqual(assessVerification(subject({ hasMfa: true })), { ok: false, referral: 'security-key-only' }, 'a security key cannot be checked by phone');
+  assert.deepEqual(assessVerification(subject({ hasMfa: true, ukMobile: true })), { ok: false, referral: 'security-key-only' }, 'nor replaced by SMS');
+  assert.deepEqual(assessVerification(subject({ ukMobile: true, mobileTrusted: false })), { ok: false, referral: 'mobile-recently-changed' }, 'a mobile set by someone else is no factor yet');
+  assert.deepEqual(assessVerification(subject({ ukMobile: true, mobileTrusted: false, hasTotp: true, hasMfa: true })), { ok: true, options: ['totp'] }, 'the app still works');
   assert.deepEqual(assessVerification(subject({ status: 'disabled', statusReason: 'non-uk-mobile' })), { ok: false, referral: 'non-uk-mobile' });
   assert.deepEqual(assessVerification(subject({ compromisedAt: '2026-01-01T00:00:00Z', ukMobile: true })), { ok: false, referral: 'compromised' });
   assert.deepEqual(assessVerification(subject({ status: 'disabled', statusReason: 'left' })), { ok: false, referral: 'disabled' });
@@ -76,6 +79,19 @@ test('who can be verified over the phone, and with which second factor', () => {
   assert.equal(selfServiceAllowed(subject({ ukMobile: true, privileged: true })), false, 'privileged without an app');
   assert.equal(selfServiceAllowed(subject({ ukMobile: true, privileged: true, hasTotp: true, hasMfa: true })), true);
   assert.equal(selfServiceAllowed(subject({ ukMobile: true, compromisedAt: '2026-01-01T00:00:00Z' })), false);
+  assert.equal(selfServiceAllowed(subject({ ukMobile: true, mobileTrusted: false })), false, 'a recently changed mobile');
+  assert.equal(selfServiceAllowed(subject({ ukMobile: true, mobileTrusted: false, hasTotp: true, hasMfa: true })), false, 'the temporary password would go to it');
+});
+
+test('a mobile set by someone else becomes a second factor only after the delay', () => {
+  const at = '2026-12-01T10:00:00.000Z';
+  const rule = (iso: string) => ({ now: new Date(iso), newMobileDays: 7 });
+  assert.equal(mobileUsableFrom({ mobileChangedAt: null, mobileChangeVerified: false }, 7), null, 'a number from before the rule');
+  assert.equal(mobileUsableFrom({ mobileChangedAt: at, mobileChangeVerified: true }, 7), null, 'the account itself after MFA');
+  assert.equal(mobileUsableFrom({ mobileChangedAt: at, mobileChangeVerified: false }, 7), '2026-12-08T10:00:00.000Z');
+  assert.equal(mobileTrusted({ mobileChangedAt: at, mobileChangeVerified: false }, rule('2026-12-08T09:59:59.999Z')), false);
+  assert.equal(mobileTrusted({ mobileChangedAt: at, mobileChangeVerified: false }, rule('2026-12-08T10:00:00.000Z')), true);
+  assert.equal(mobileTrusted({ mobileChangedAt: at, mobileChangeVerified: false }, { now: new Date(at), newMobileDays: 0 }), true, 'the delay can be turned off');
 });
 
 test('mobiles, tickets, ordinals, decoys', () => {

@@ -124,7 +124,7 @@ export function ordinal(n: number): string {
 export type SecondFactor = 'totp' | 'sms';
 
 /** Why an account cannot be verified and reset here; the console shows a script instead. */
-export type Referral = 'non-uk-mobile' | 'compromised' | 'disabled' | 'no-questions' | 'no-phone-factor';
+export type Referral = 'non-uk-mobile' | 'compromised' | 'disabled' | 'no-questions' | 'no-phone-factor' | 'security-key-only' | 'mobile-recently-changed';
 
 export interface VerificationSubject {
   status: 'active' | 'disabled' | 'locked';
@@ -135,27 +135,57 @@ export interface VerificationSubject {
   /** Any active MFA factor (authenticator app or security key). */
   hasMfa: boolean;
   ukMobile: boolean;
+  /**
+   * Whether the UK mobile may serve as a second factor now: false for a while after someone
+   * other than the account (or the account without MFA) added or changed it.
+   */
+  mobileTrusted: boolean;
   questionsSet: boolean;
 }
 
 export type Assessment = { ok: true; options: SecondFactor[] } | { ok: false; referral: Referral };
 
 /**
- * Whether an account can be verified over the phone, and which second factors the caller
- * may use (empty: questions alone suffice). An account with MFA or a UK mobile needs a
- * second factor; a privileged account always does, so with none it is referred.
+ * Whether an account can be verified over the phone, and which second factor the caller
+ * must pass (empty: questions alone suffice). An account with MFA or a UK mobile needs a
+ * second factor; a privileged account always does, so with none it is referred. The
+ * strongest factor wins: an account with an authenticator app must prove the app, and one
+ * with only a security key cannot be verified by phone at all (a text message is never
+ * accepted instead of a stronger factor). A mobile that is not trusted yet is no factor.
  */
 export function assessVerification(s: VerificationSubject): Assessment {
   if (s.compromisedAt) return { ok: false, referral: 'compromised' };
   if (s.status === 'disabled' && s.statusReason === 'non-uk-mobile') return { ok: false, referral: 'non-uk-mobile' };
   if (s.status !== 'active') return { ok: false, referral: 'disabled' };
   if (!s.questionsSet) return { ok: false, referral: 'no-questions' };
-  const options: SecondFactor[] = [];
-  if (s.hasTotp) options.push('totp');
-  if (s.ukMobile) options.push('sms');
-  const needed = s.privileged || s.hasMfa || s.ukMobile;
-  if (needed && options.length === 0) return { ok: false, referral: 'no-phone-factor' };
-  return { ok: true, options };
+  if (s.hasTotp) return { ok: true, options: ['totp'] };
+  if (s.hasMfa) return { ok: false, referral: 'security-key-only' };
+  if (s.ukMobile && s.mobileTrusted) return { ok: true, options: ['sms'] };
+  if (s.ukMobile) return { ok: false, referral: 'mobile-recently-changed' };
+  if (s.privileged) return { ok: false, referral: 'no-phone-factor' };
+  return { ok: true, options: [] };
+}
+
+/** How long a mobile set by someone else is not a second factor. */
+export interface MobileTrustRule {
+  now: Date;
+  newMobileDays: number;
+}
+
+/**
+ * When a mobile number becomes usable as a second factor: at once when the account itself
+ * changed it after passing MFA, or when no change is recorded (numbers set before the
+ * rule); otherwise `newMobileDays` after the change. @returns an ISO time, or null (usable)
+ */
+export function mobileUsableFrom(a: { mobileChangedAt: string | null; mobileChangeVerified: boolean }, days: number): string | null {
+  if (a.mobileChangedAt === null || a.mobileChangeVerified) return null;
+  return new Date(Date.parse(a.mobileChangedAt) + days * 86_400_000).toISOString();
+}
+
+/** Whether the account's mobile may serve as a second factor at `rule.now`. */
+export function mobileTrusted(a: { mobileChangedAt: string | null; mobileChangeVerified: boolean }, rule: MobileTrustRule): boolean {
+  const from = mobileUsableFrom(a, rule.newMobileDays);
+  return from === null || Date.parse(from) <= rule.now.getTime();
 }
 
 /**
@@ -165,7 +195,7 @@ export function assessVerification(s: VerificationSubject): Assessment {
  */
 export function selfServiceAllowed(s: VerificationSubject): boolean {
   const a = assessVerification(s);
-  if (!a.ok || !s.ukMobile) return false;
+  if (!a.ok || !s.ukMobile || !s.mobileTrusted) return false;
   if ((s.privileged || s.hasMfa) && !s.hasTotp) return false;
   return true;
 }

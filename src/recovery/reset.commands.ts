@@ -14,7 +14,7 @@ import { CHANNEL_TEXT } from './review.js';
 import { insertReset } from './review.repo.js';
 import { REFERRAL_TEXT } from './console.commands.js';
 import { loadVerificationForAgent, verificationProblem } from './second-factor.commands.js';
-import { isHighRisk, loadSubject, type RecoverySettings, type Subject } from './verification.commands.js';
+import { isHighRisk, loadSubject, type RecoverySettings, type Subject, trustRule } from './verification.commands.js';
 
 /**
  * The reset itself. The only way in is a passed verification of the same agent's flow
@@ -75,7 +75,7 @@ export async function applyReset(
   }
   await enqueueNotification(trx, settings.secretKey, ctx.now, {
     channel: 'email', template: 'recovery/password-reset', to: account.email, accountId: account.id, organisationId: account.organisationId,
-    data: { name: account.displayName, channel: CHANNEL_TEXT[v.channel] ?? v.channel, at: now, ticket: p.ticket },
+    data: { name: account.displayName, channel: CHANNEL_TEXT[v.channel] ?? v.channel, at: now, ticket: p.ticket, by: p.agent ? `${p.agent.name} (${p.agent.email})` : null },
   });
   await recordAudit(trx, ctx, {
     action: 'recovery.reset', organisationId: account.organisationId, target: `account:${account.id}`,
@@ -98,12 +98,12 @@ export async function resetPassword(
   const problems: string[] = [];
   if (!ticket) problems.push('Enter the ticket reference (up to 64 letters, digits, spaces and . _ / # : -).');
   if (input.delivery !== 'shown' && input.delivery !== 'sms') problems.push('Choose how the caller gets the temporary password.');
-  const { v, target } = await loadVerificationForAgent(db, ctx, input.verificationId, input.flow);
+  const { v, target } = await loadVerificationForAgent(db, ctx, settings, input.verificationId, input.flow);
   const problem = verificationProblem(v, ctx.now);
   if (problem) throw new Conflict(problem);
   if (problems.length) throw new Invalid('The password was not reset.', problems);
   const { actor, account, organisation } = target;
-  const subject = await loadSubject(db, account);
+  const subject = await loadSubject(db, account, trustRule(settings, ctx.now));
   if (!subject.assessment.ok) throw new Conflict(REFERRAL_TEXT[subject.assessment.referral]);
   // Defence in depth: never on questions alone where a second factor is required.
   if ((subject.privileged || v.secondFactorOptions.length > 0 || subject.assessment.options.length > 0) && v.secondFactor === null) {
@@ -111,6 +111,9 @@ export async function resetPassword(
   }
   if (isVerificationLocked(await loadVerifyThrottle(db, account.id), ctx.now)) throw new RateLimited('Verification of this account is locked after failed attempts. Try again later.');
   if (input.delivery === 'sms' && !isUkMobile(account.mobile)) throw new Invalid('The password was not reset.', ['This account has no UK mobile number: show the temporary password instead.']);
+  if (input.delivery === 'sms' && !subject.mobileTrusted) {
+    throw new Invalid('The password was not reset.', ['The mobile number on this account was changed recently by someone else, so the temporary password is not sent to it: show it instead.']);
+  }
   const agentAccount = await findAccount(db, actor.accountId, { all: true });
   const agentOrg = await findOrganisation(db, actor.organisationId, { all: true });
   const temporaryPassword = generateOneTimePassword();

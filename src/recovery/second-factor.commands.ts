@@ -7,7 +7,7 @@ import { Conflict, Invalid, NotFound } from '../platform/errors/errors.js';
 import { enqueueNotification } from '../platform/notify/outbox.js';
 import { isVerificationLocked, mobileEnding, newSmsCode, type SecondFactor } from './recovery.js';
 import { clearVerifyFailures, findVerification, loadVerifyThrottle, moveVerification, setSmsCode, type Verification } from './recovery.repo.js';
-import { type ConsoleTarget, loadForConsole, refuseUnlessVerifiable } from './console.commands.js';
+import { type ConsoleSettings, type ConsoleTarget, loadForConsole, refuseUnlessVerifiable } from './console.commands.js';
 import { clockTime, countFailure, type RecoverySettings, smsCodeKey, totpCodeValid } from './verification.commands.js';
 
 /**
@@ -21,10 +21,12 @@ import { clockTime, countFailure, type RecoverySettings, smsCodeKey, totpCodeVal
  * agent, another session, a self-service one) is NotFound, like one that does not exist.
  * @throws NotFound, Forbidden
  */
-export async function loadVerificationForAgent(db: Db, ctx: Ctx, verificationId: string, flow: string | null): Promise<{ v: Verification; target: ConsoleTarget }> {
+export async function loadVerificationForAgent(
+  db: Db, ctx: Ctx, settings: ConsoleSettings, verificationId: string, flow: string | null,
+): Promise<{ v: Verification; target: ConsoleTarget }> {
   const v = await findVerification(db, verificationId);
   if (!v || !ctx.actor || v.channel === 'self-service' || v.agentId !== ctx.actor.accountId || v.flow !== flow) throw new NotFound();
-  return { v, target: await loadForConsole(db, ctx, v.accountId) };
+  return { v, target: await loadForConsole(db, ctx, settings, v.accountId) };
 }
 
 export function isExpired(v: Verification, now: Date): boolean {
@@ -50,22 +52,29 @@ export interface VerificationView {
 }
 
 /** The verification page: where the flow is. @throws NotFound, Forbidden */
-export async function verificationView(db: Db, ctx: Ctx, verificationId: string, flow: string | null): Promise<VerificationView> {
-  const { v, target } = await loadVerificationForAgent(db, ctx, verificationId, flow);
+export async function verificationView(db: Db, ctx: Ctx, settings: ConsoleSettings, verificationId: string, flow: string | null): Promise<VerificationView> {
+  const { v, target } = await loadVerificationForAgent(db, ctx, settings, verificationId, flow);
   return {
     verification: v, target, expired: isExpired(v, ctx.now), mobileEnding: target.subject.ukMobile ? mobileEnding(target.account.mobile) : null,
     smsSent: v.smsCodeHash !== null && v.smsExpiresAt !== null && Date.parse(v.smsExpiresAt) > ctx.now.getTime(), problem: verificationProblem(v, ctx.now),
   };
 }
 
-async function openForSecondFactor(db: Db, ctx: Ctx, verificationId: string, flow: string | null, kind: SecondFactor): Promise<{ v: Verification; target: ConsoleTarget }> {
-  const found = await loadVerificationForAgent(db, ctx, verificationId, flow);
+async function openForSecondFactor(
+  db: Db, ctx: Ctx, settings: ConsoleSettings, verificationId: string, flow: string | null, kind: SecondFactor,
+): Promise<{ v: Verification; target: ConsoleTarget }> {
+  const found = await loadVerificationForAgent(db, ctx, settings, verificationId, flow);
   const { v, target } = found;
   const throttle = await loadVerifyThrottle(db, v.accountId);
   refuseUnlessVerifiable(target, isVerificationLocked(throttle, ctx.now) ? throttle.lockedUntil : null, ctx.now);
   if (v.status !== 'second-factor') throw new Conflict(verificationProblem(v, ctx.now) ?? 'The second check has already been passed.');
   if (isExpired(v, ctx.now)) throw new Conflict('This verification has expired. Start a new verification.');
-  if (!v.secondFactorOptions.includes(kind)) throw new Conflict(kind === 'sms' ? 'This account has no UK mobile number to send a code to.' : 'This account has no authenticator app.');
+  // Both the options fixed when the questions were passed and today's: a factor added or a
+  // mobile changed meanwhile is judged as it is now (the strongest factor wins).
+  const now = target.subject.assessment.ok ? target.subject.assessment.options : [];
+  if (!v.secondFactorOptions.includes(kind) || !now.includes(kind)) {
+    throw new Conflict(kind === 'sms' ? 'A text message code cannot be used for this account: it must pass its authenticator app, or its mobile number is not usable yet.' : 'This account has no authenticator app.');
+  }
   return found;
 }
 
@@ -76,7 +85,7 @@ async function openForSecondFactor(db: Db, ctx: Ctx, verificationId: string, flo
  * @throws Conflict, NotFound, Forbidden, RateLimited
  */
 export async function sendVerificationSms(db: Db, ctx: Ctx, settings: RecoverySettings, input: { verificationId: string; flow: string | null }): Promise<{ mobileEnding: string }> {
-  const { v, target } = await openForSecondFactor(db, ctx, input.verificationId, input.flow, 'sms');
+  const { v, target } = await openForSecondFactor(db, ctx, settings, input.verificationId, input.flow, 'sms');
   const validMs = settings.recoverySmsCodeMinutes * 60_000;
   if (v.smsExpiresAt && Date.parse(v.smsExpiresAt) - validMs > ctx.now.getTime() - 60_000) throw new Conflict('A code was sent less than a minute ago. Ask the caller to wait for it.');
   const code = newSmsCode((n) => randomInt(n));
@@ -101,7 +110,7 @@ export async function sendVerificationSms(db: Db, ctx: Ctx, settings: RecoverySe
 export async function passSecondFactor(
   db: Db, ctx: Ctx, settings: RecoverySettings, input: { verificationId: string; flow: string | null; kind: SecondFactor; code: string },
 ): Promise<{ passed: boolean; lockedUntil: string | null; attemptsLeft: number }> {
-  const { v, target } = await openForSecondFactor(db, ctx, input.verificationId, input.flow, input.kind);
+  const { v, target } = await openForSecondFactor(db, ctx, settings, input.verificationId, input.flow, input.kind);
   const code = input.code.replace(/\s+/g, '');
   if (!/^\d{6}$/.test(code)) throw new Invalid('Enter the 6-digit code.', ['Enter the 6-digit code the caller reads out.']);
   let passed: boolean;

@@ -111,9 +111,9 @@ describeEachDatabase('self-service reset and the reset review (commands)', (t) =
   test('the review lists every reset of the organisation with flags, LA-scoped; a review is recorded', async () => {
     const u = await person({ businessArea: 'Finance' });
     const a = await ctxOf(w.agent.id);
-    const c = await startVerification(db, a, u.id);
+    const c = await startVerification(db, a, config, u.id);
     await answerChallenge(db, a, config, { accountId: u.id, challengeId: c.id, characters: ['x', 'x'], flow: 'f' });
-    const c2 = await startVerification(db, a, u.id);
+    const c2 = await startVerification(db, a, config, u.id);
     const v = await answerChallenge(db, a, config, { accountId: u.id, challengeId: c2.id, characters: c2.items.map((i) => charFor(i)), flow: 'f' });
     assert.equal(v.next, 'second-factor', 'a UK mobile means a second check');
     clock.set(new Date('2026-03-03T21:30:00Z'));

@@ -11,7 +11,9 @@ import { generateOneTimePassword, hashPassword } from '../signin/password.js';
 import { decoyChallenge, isVerificationLocked, lastFourMatch, ordinal, selfServiceAllowed } from './recovery.js';
 import { clearVerifyFailures, consumeChallenge, findChallenge, insertVerification, loadVerifyThrottle, type Verification } from './recovery.repo.js';
 import { applyReset } from './reset.commands.js';
-import { charactersMatch, cleanCharacters, countFailure, ensureChallenge, loadSubject, type RecoverySettings, totpCodeValid } from './verification.commands.js';
+import {
+  charactersMatch, cleanCharacters, countFailure, ensureChallenge, loadSubject, type RecoverySettings, totpCodeValid, trustRule,
+} from './verification.commands.js';
 
 /**
  * Self-service reset from the sign-in page: email + last 4 digits of the registered mobile
@@ -63,7 +65,7 @@ export async function startSelfService(db: Db, ctx: Ctx, settings: RecoverySetti
   let challengeId = newId(ctx.now.getTime());
   if (account) {
     const { passwordHash: _omit, ...plain } = account;
-    const subject = await loadSubject(db, plain);
+    const subject = await loadSubject(db, plain, trustRule(settings, ctx.now));
     const locked = isVerificationLocked(await loadVerifyThrottle(db, account.id), ctx.now);
     if (!selfServiceAllowed(subject)) await reasonAudit(db, ctx, account, 'recovery.self-service.start', 'not-eligible');
     else if (locked) await reasonAudit(db, ctx, account, 'recovery.self-service.start', 'locked');
@@ -126,7 +128,7 @@ export async function finishSelfService(db: Db, ctx: Ctx, settings: RecoverySett
   const found = await findAccountByEmail(db, state.e);
   if (!found) return;
   const { passwordHash: _omit, ...account } = found;
-  const subject = await loadSubject(db, account);
+  const subject = await loadSubject(db, account, trustRule(settings, ctx.now));
   if (!selfServiceAllowed(subject) || !lastFourMatch(account.mobile, state.l)) return void (await reasonAudit(db, ctx, account, 'recovery.self-service', 'not-eligible'));
   if (isVerificationLocked(await loadVerifyThrottle(db, account.id), ctx.now)) return void (await reasonAudit(db, ctx, account, 'recovery.self-service', 'locked'));
   const challenge = await findChallenge(db, account.id);

@@ -1,5 +1,5 @@
 import { recordAudit } from '../audit/audit.commands.js';
-import { type Account, type Organisation, PRIVILEGED_ROLES, type RoleGrant } from '../directory/directory.js';
+import { type Account, isPrivileged, type Organisation, type RoleGrant } from '../directory/directory.js';
 import { localAdminsOf, rolesOf } from '../directory/directory.repo.js';
 import { randomInt } from 'node:crypto';
 import { checkTotp } from '../mfa/mfa.js';
@@ -11,7 +11,8 @@ import type { Db } from '../platform/db/db.js';
 import { enqueueNotification } from '../platform/notify/outbox.js';
 import { newId } from '../platform/ids.js';
 import {
-  type Assessment, assessVerification, charHash, type ChallengePosition, isUkMobile, normaliseTypedChar, pickChallenge, type VerificationSubject,
+  type Assessment, assessVerification, charHash, type ChallengePosition, isUkMobile, mobileTrusted, type MobileTrustRule, normaliseTypedChar, pickChallenge,
+  type VerificationSubject,
 } from './recovery.js';
 import { addVerifyFailure, type Challenge, findChallenge, insertChallengeIfNone, lockVerifyIfDue, questionsOf, type StoredQuestion } from './recovery.repo.js';
 
@@ -25,8 +26,13 @@ import { addVerifyFailure, type Challenge, findChallenge, insertChallengeIfNone,
 export type RecoverySettings = Pick<
   Config,
   'secretKey' | 'recoveryMaxFailures' | 'recoveryLockMinutes' | 'recoveryVerificationMinutes' | 'recoverySmsCodeMinutes' | 'recoveryReviewIntervalDays'
-  | 'recoveryWorkingHours' | 'recoveryTimeZone' | 'recoveryUnusualVolumePerDay'
+  | 'recoveryWorkingHours' | 'recoveryTimeZone' | 'recoveryUnusualVolumePerDay' | 'recoveryNewMobileDays'
 >;
+
+/** The mobile-trust rule of these settings at `now`. */
+export function trustRule(settings: Pick<Config, 'recoveryNewMobileDays'>, now: Date): MobileTrustRule {
+  return { now, newMobileDays: settings.recoveryNewMobileDays };
+}
 
 export const answerKey = (s: { secretKey: Buffer }): Buffer => deriveKey(s.secretKey, 'security-answers');
 export const smsCodeKey = (s: { secretKey: Buffer }): Buffer => deriveKey(s.secretKey, 'recovery-sms-codes');
@@ -37,14 +43,14 @@ export interface Subject extends VerificationSubject {
   assessment: Assessment;
 }
 
-/** Everything the rules need to know about an account, and their verdict. */
-export async function loadSubject(db: Db, account: Account): Promise<Subject> {
+/** Everything the rules need to know about an account at `trust.now`, and their verdict. */
+export async function loadSubject(db: Db, account: Account, trust: MobileTrustRule): Promise<Subject> {
   const [roles, factors, questions] = await Promise.all([rolesOf(db, account.id), factorsOf(db, account.id), questionsOf(db, account.id)]);
   const s: VerificationSubject = {
     status: account.status, statusReason: account.statusReason, compromisedAt: account.compromisedAt,
-    privileged: roles.some((g) => PRIVILEGED_ROLES.includes(g.role)),
+    privileged: isPrivileged(roles),
     hasTotp: factors.some((f) => f.kind === 'totp' && f.secretEnc !== null), hasMfa: factors.length > 0,
-    ukMobile: isUkMobile(account.mobile), questionsSet: questions.length === 3,
+    ukMobile: isUkMobile(account.mobile), mobileTrusted: mobileTrusted(account, trust), questionsSet: questions.length === 3,
   };
   return { ...s, roles, questions, assessment: assessVerification(s) };
 }

@@ -1,7 +1,7 @@
 import { recordAudit } from '../audit/audit.commands.js';
 import type { Account } from '../directory/directory.js';
 import { accountReadScope } from '../directory/directory.policy.js';
-import { findAccount } from '../directory/directory.repo.js';
+import { findAccount, rolesOf } from '../directory/directory.repo.js';
 import type { Actor, Ctx } from '../platform/context.js';
 import type { Db } from '../platform/db/db.js';
 import { Invalid, NotFound, Unauthenticated } from '../platform/errors/errors.js';
@@ -126,7 +126,7 @@ export async function revokeAllAccountSessionsFor(db: Db, ctx: Ctx, accountId: s
   const actor = requireActor(ctx);
   const account = await findAccount(db, accountId, accountReadScope(actor));
   if (!account) throw new NotFound();
-  authorizeRevokeAccountSessions(actor, account.organisationId);
+  authorizeRevokeAccountSessions(actor, { ...account, roles: await rolesOf(db, account.id) });
   const now = ctx.now.toISOString();
   return db.transaction().execute(async (trx) => {
     const sessions = await revokeAccountSessions(trx, account.id, now);

@@ -1,6 +1,5 @@
-import { accountManageScope, accountReadScope, inScope, laOrganisations, type OrgScope } from '../directory/directory.policy.js';
+import { authorizeManageAccount, inScope, laOrganisations, type ManagedAccount, type OrgScope } from '../directory/directory.policy.js';
 import type { Actor } from '../platform/context.js';
-import { Forbidden, NotFound } from '../platform/errors/errors.js';
 
 /**
  * Who may see another account's sign-in history and end its sessions. Organisation first:
@@ -24,12 +23,11 @@ export function canReadSigninHistory(actor: Actor, organisationId: string): bool
 }
 
 /**
- * Ending every session and API token of an account: LAs in their organisations, platform
- * admins anywhere (the same people who may change the account).
+ * Ending every session and API token of an account: the people who may change the account
+ * (LAs for ordinary accounts of their organisations, platform admins any).
  * @throws NotFound when the account is outside the actor's read scope; Forbidden when the
- *   actor may see it but not manage it (helpdesk, CSOC)
+ *   actor may see it but not manage it (helpdesk, CSOC, an LA for a privileged account)
  */
-export function authorizeRevokeAccountSessions(actor: Actor, organisationId: string): void {
-  if (!inScope(accountReadScope(actor), organisationId)) throw new NotFound();
-  if (!inScope(accountManageScope(actor), organisationId)) throw new Forbidden();
+export function authorizeRevokeAccountSessions(actor: Actor, account: ManagedAccount): void {
+  authorizeManageAccount(actor, account);
 }

@@ -126,7 +126,8 @@ export async function upsertAccounts(trx: Db, rows: readonly AccountUpsert[], no
     .values(
       rows.map((r) => ({
         id: r.id, organisation_id: r.organisationId, email: r.email, display_name: r.displayName, business_area: r.businessArea,
-        status: 'active' as const, mobile: r.mobile, password_hash: null, must_change_password: 0, created_at: now, updated_at: now,
+        status: 'active' as const, mobile: r.mobile, mobile_changed_at: r.mobile === null ? null : now, mobile_change_verified: 0,
+        password_hash: null, must_change_password: 0, created_at: now, updated_at: now,
       })),
     )
     .onConflict((oc) =>
@@ -135,6 +136,10 @@ export async function upsertAccounts(trx: Db, rows: readonly AccountUpsert[], no
         display_name: eb.ref('excluded.display_name'),
         business_area: eb.ref('excluded.business_area'),
         mobile: eb.ref('excluded.mobile'),
+        // A number the import changes was set by someone other than the account: recovery
+        // does not take it as a second factor for a while. An unchanged number keeps its history.
+        mobile_changed_at: sql<string | null>`case when accounts.mobile is not distinct from excluded.mobile then accounts.mobile_changed_at else excluded.updated_at end`,
+        mobile_change_verified: sql<number>`case when accounts.mobile is not distinct from excluded.mobile then accounts.mobile_change_verified else 0 end`,
         updated_at: eb.ref('excluded.updated_at'),
       })),
     )

@@ -46,6 +46,10 @@ export interface AccountTable {
   mfa_required: Generated<number>;
   /** Set while the account is flagged compromised (MFA then required). */
   compromised_at: string | null;
+  /** When the mobile number was last added or changed (null: before this was recorded). */
+  mobile_changed_at: Generated<string | null>;
+  /** 1 when that change was made by the account itself after passing MFA. */
+  mobile_change_verified: Generated<number>;
   created_at: string;
   updated_at: string;
 }

@@ -32,6 +32,8 @@ export const recoveryShape = {
   }, 'must be an IANA time zone such as Europe/London'),
   /** More resets than this by one agent in one organisation on one day is flagged as unusual volume. */
   recoveryUnusualVolumePerDay: z.coerce.number().int().min(1).max(10_000),
+  /** Days after someone other than the account (or the account without MFA) sets its mobile before it counts as a second factor. */
+  recoveryNewMobileDays: z.coerce.number().int().min(0).max(90),
 } satisfies z.ZodRawShape;
 
 export const recoveryDefaults: Record<string, unknown> = {
@@ -45,6 +47,7 @@ export const recoveryDefaults: Record<string, unknown> = {
   recoveryWorkingHours: 'Mon-Fri 08:00-18:00',
   recoveryTimeZone: 'Europe/London',
   recoveryUnusualVolumePerDay: 5,
+  recoveryNewMobileDays: 7,
 };
 
 /** Keys whose values are secrets (masked by describeConfig, never logged). */

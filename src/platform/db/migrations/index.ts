@@ -7,6 +7,7 @@ import * as m005 from './2026-11-30T05-mailtips.js';
 import * as m006 from './2026-11-30T06-recovery.js';
 import * as m007 from './2026-11-30T07-accounts.js';
 import * as m008 from './2026-11-30T08-reports.js';
+import * as m009 from './2026-12-08T01-mobile-change.js';
 
 /** Every migration in order. Names are dated and never change once released. */
 export const migrations: Record<string, Migration> = {
@@ -18,4 +19,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-30T06-recovery': m006,
   '2026-11-30T07-accounts': m007,
   '2026-11-30T08-reports': m008,
+  '2026-12-08T01-mobile-change': m009,
 };
