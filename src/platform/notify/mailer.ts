@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
-import { dkimSign } from 'mailauth/lib/dkim/sign.js';
 import nodemailer from 'nodemailer';
 import addressparser from 'nodemailer/lib/addressparser';
 import MailComposer from 'nodemailer/lib/mail-composer';
@@ -8,7 +7,7 @@ import type { Config } from '../config/config.js';
 import { parseDatabaseUrl } from '../db/db.js';
 import type { Logger } from '../log/log.js';
 import { deliverToMaildir } from '../mail/maildir.js';
-import { type DkimKey, ensureDkimKey, loadDkimKey } from './dkim.js';
+import { type DkimKey, ensureDkimKey, loadDkimKey, signDkim } from './dkim.js';
 
 /** One outgoing email, as every capability hands it to the platform. */
 export interface OutgoingEmail {
@@ -63,8 +62,9 @@ export function defaultFrom(config: Config): string {
 }
 
 /**
- * Builds the MIME message and DKIM-signs it (rsa-sha256, relaxed/relaxed, d=<platform
- * domain>) with the platform key. Returns the exact bytes that are sent.
+ * Builds the MIME message and DKIM-signs it with the platform key (rsa-sha256,
+ * relaxed/relaxed, d=<platform domain>, originator and content fields over-signed: see
+ * `signDkim`). Returns the exact bytes that are sent.
  * @throws Error when the key is unavailable or the message cannot be built
  */
 export async function composeSignedEmail(config: Config, msg: OutgoingEmail): Promise<{ raw: Buffer; messageId: string; envelope: { from: string; to: string } }> {
@@ -76,14 +76,8 @@ export async function composeSignedEmail(config: Config, msg: OutgoingEmail): Pr
     headers: { 'Auto-Submitted': 'auto-generated', ...msg.headers },
     attachments: msg.attachments?.map((a) => ({ filename: a.filename, contentType: a.contentType, content: a.content })),
   }).compile().build();
-  const key = platformDkimKey(config);
-  // mailauth reads `signatureData` (its top-level fields are ignored by the signer).
-  const signed = await dkimSign(unsigned, {
-    signingDomain: key.domain, selector: key.selector, privateKey: key.privateKeyPem, signTime: date,
-    signatureData: [{ signingDomain: key.domain, selector: key.selector, privateKey: key.privateKeyPem, algorithm: 'rsa-sha256', canonicalization: 'relaxed/relaxed' }],
-  });
-  if (signed.errors?.length) throw new Error(`DKIM signing failed: ${signed.errors.map((e: unknown) => (e as Error).message ?? String(e)).join('; ')}`);
-  return { raw: Buffer.concat([Buffer.from(signed.signatures), unsigned]), messageId, envelope: { from: addressOf(from), to: addressOf(msg.to) } };
+  const signature = signDkim(unsigned, platformDkimKey(config), date);
+  return { raw: Buffer.concat([Buffer.from(signature, 'binary'), unsigned]), messageId, envelope: { from: addressOf(from), to: addressOf(msg.to) } };
 }
 
 type Transport = ReturnType<typeof nodemailer.createTransport>;
