@@ -5,7 +5,7 @@ import type { Actor, Ctx } from '../platform/context.js';
 import type { Db } from '../platform/db/db.js';
 import { Conflict, Invalid, NotFound, RateLimited, Unauthenticated } from '../platform/errors/errors.js';
 import { newId } from '../platform/ids.js';
-import { isVerificationLocked, mobileEnding, ordinal, type Referral, type SecondFactor } from './recovery.js';
+import { isVerificationLocked, mobileEnding, mobileUsableFrom, ordinal, type Referral, type SecondFactor } from './recovery.js';
 import { authorizeConsole, authorizeConsoleSearch, channelFor } from './recovery.policy.js';
 import {
   clearVerifyFailures, consumeChallenge, findChallenge, findOpenVerification, insertVerification, loadVerifyThrottle, type Verification,
@@ -74,7 +74,7 @@ export interface ConsoleAccountView {
   hasMfa: boolean;
   mobileEnding: string | null;
   secondFactorOptions: SecondFactor[];
-  referral: { kind: Referral; text: string; laContact: string; localAdmins: { name: string; email: string }[] } | null;
+  referral: { kind: Referral; text: string; laContact: string; localAdmins: { name: string; email: string }[]; mobileUsableFrom: string | null } | null;
   lockedUntil: string | null;
   challenge: ChallengeView | null;
   open: Pick<Verification, 'id' | 'status' | 'expiresAt'> | null;
@@ -109,11 +109,19 @@ export async function consoleAccount(db: Db, ctx: Ctx, settings: ConsoleSettings
   return {
     account, organisation, channel: channelFor(actor, account.organisationId), privileged: subject.privileged, hasMfa: subject.hasMfa,
     mobileEnding: subject.ukMobile ? mobileEnding(account.mobile) : null, secondFactorOptions: a.ok ? a.options : [],
-    referral: a.ok ? null : { kind: a.referral, text: REFERRAL_TEXT[a.referral], laContact: organisation?.laContact ?? '', localAdmins: las.map((x) => ({ name: x.displayName, email: x.email })) },
+    referral: a.ok ? null : {
+      kind: a.referral, text: REFERRAL_TEXT[a.referral], laContact: organisation?.laContact ?? '', localAdmins: las.map((x) => ({ name: x.displayName, email: x.email })),
+      mobileUsableFrom: a.referral === 'mobile-recently-changed' ? usableFromText(account, settings) : null,
+    },
     lockedUntil: isVerificationLocked(throttle, ctx.now) ? throttle.lockedUntil : null,
     challenge: challenge ? challengeView(subject, challenge) : null,
     open: open ? { id: open.id, status: open.status, expiresAt: open.expiresAt } : null,
   };
+}
+
+function usableFromText(account: Account, settings: ConsoleSettings): string | null {
+  const from = mobileUsableFrom(account, settings.recoveryNewMobileDays);
+  return from && `${from.slice(0, 10)} ${clockTime(from)}`;
 }
 
 /** @throws Conflict when a referral applies, RateLimited while verification is locked */
