@@ -1,6 +1,6 @@
 import { recordAudit } from '../audit/audit.commands.js';
 import { type Account, isPrivileged, type Organisation, type RoleGrant } from '../directory/directory.js';
-import { localAdminsOf, rolesOf } from '../directory/directory.repo.js';
+import { rolesOf } from '../directory/directory.repo.js';
 import { randomInt } from 'node:crypto';
 import { checkTotp } from '../mfa/mfa.js';
 import { factorsOf, recordTotpStep } from '../mfa/mfa.repo.js';
@@ -8,12 +8,12 @@ import type { Config } from '../platform/config/config.js';
 import type { Ctx } from '../platform/context.js';
 import { decryptSecret, deriveKey, sameHex } from '../platform/crypto/secrets.js';
 import type { Db } from '../platform/db/db.js';
-import { enqueueNotification } from '../platform/notify/outbox.js';
 import { newId } from '../platform/ids.js';
 import {
   type Assessment, assessVerification, charHash, type ChallengePosition, isUkMobile, mobileTrusted, type MobileTrustRule, normaliseTypedChar, pickChallenge,
   type VerificationSubject,
 } from './recovery.js';
+import { notifyVerificationLocked } from './verification.lock.js';
 import { addVerifyFailure, type Challenge, findChallenge, insertChallengeIfNone, lockVerifyIfDue, questionsOf, type StoredQuestion } from './recovery.repo.js';
 
 /**
@@ -27,6 +27,7 @@ export type RecoverySettings = Pick<
   Config,
   'secretKey' | 'recoveryMaxFailures' | 'recoveryLockMinutes' | 'recoveryVerificationMinutes' | 'recoverySmsCodeMinutes' | 'recoveryReviewIntervalDays'
   | 'recoveryWorkingHours' | 'recoveryTimeZone' | 'recoveryUnusualVolumePerDay' | 'recoveryNewMobileDays'
+  | 'csocEmail' | 'platformDomain'
 >;
 
 /** The mobile-trust rule of these settings at `now`. */
@@ -118,8 +119,9 @@ export interface FailureOutcome {
 }
 
 /**
- * Counts a failed verification in `trx`. The failure that reaches the limit locks
- * verification of the account and tells the organisation's LAs by email (once per lock).
+ * Counts a failed verification in `trx` (console channels only: self-service keeps its own
+ * count). The failure that reaches the limit locks verification of the account and tells,
+ * by email (once per lock), the account itself, the CSOC and the organisation's LAs.
  */
 export async function countFailure(trx: Db, ctx: Ctx, settings: RecoverySettings, account: Account, org: Organisation | undefined, channel: string): Promise<FailureOutcome> {
   const now = ctx.now.toISOString();
@@ -131,17 +133,7 @@ export async function countFailure(trx: Db, ctx: Ctx, settings: RecoverySettings
     action: 'recovery.verify.locked', organisationId: account.organisationId, target: `account:${account.id}`, outcome: 'failure',
     details: { until, failures: settings.recoveryMaxFailures, channel },
   });
-  for (const la of await localAdminsOf(trx, account.organisationId)) {
-    if (la.status !== 'active') continue;
-    await enqueueNotification(trx, settings.secretKey, ctx.now, {
-      channel: 'email', template: 'recovery/verification-locked', to: la.email, accountId: la.id, organisationId: account.organisationId,
-      data: {
-        laName: la.displayName, accountName: account.displayName, accountEmail: account.email, organisationName: org?.name ?? '', failures: settings.recoveryMaxFailures,
-        minutes: settings.recoveryLockMinutes, until, channel,
-      },
-      dedupeKey: `recovery-lock:${account.id}:${until}:${la.id}`,
-    });
-  }
+  await notifyVerificationLocked(trx, ctx, settings, account, org, { until, channel });
   return { lockedUntil: until, attemptsLeft: 0 };
 }
 

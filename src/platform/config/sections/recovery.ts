@@ -15,6 +15,16 @@ export const recoveryShape = {
   recoverySmsCodeMinutes: z.coerce.number().int().min(1).max(30),
   /** Self-service reset requests per client address per minute. */
   recoverySelfServiceRateLimitPerMinute: z.coerce.number().int().min(1).max(10_000),
+  /** Self-service failures (wrong digits, characters or code) for one address typed, per window, before self-service refuses it. */
+  recoverySelfServiceMaxPerAccount: z.coerce.number().int().min(1).max(1000),
+  /** Self-service failures from one client address, per window, before self-service refuses it. */
+  recoverySelfServiceMaxPerClient: z.coerce.number().int().min(1).max(100_000),
+  /** The window of the two self-service failure counters. */
+  recoverySelfServiceWindowMinutes: z.coerce.number().int().min(1).max(24 * 60),
+  /** Self-service failures for an account, in one window, at which its LAs are emailed (once per window). */
+  recoverySelfServiceNotifyFailures: z.coerce.number().int().min(1).max(1000),
+  /** Where the CSOC is told of verification locks; default `csoc@<platform domain>`. */
+  csocEmail: z.string().regex(/^[^\s,@]+@[^\s,@]+$/, 'must be one email address').optional(),
   /** Every self-service answer takes at least this long, so that timing does not say whether an account exists. */
   recoverySelfServiceFloorMs: z.coerce.number().int().min(0).max(10_000),
   /** LAs are reminded to review resets when their last review is older than this. */
@@ -43,6 +53,10 @@ export const recoveryDefaults: Record<string, unknown> = {
   recoverySmsCodeMinutes: 5,
   recoverySelfServiceRateLimitPerMinute: 10,
   recoverySelfServiceFloorMs: 300,
+  recoverySelfServiceMaxPerAccount: 5,
+  recoverySelfServiceMaxPerClient: 20,
+  recoverySelfServiceWindowMinutes: 15,
+  recoverySelfServiceNotifyFailures: 5,
   recoveryReviewIntervalDays: 90,
   recoveryWorkingHours: 'Mon-Fri 08:00-18:00',
   recoveryTimeZone: 'Europe/London',
@@ -52,3 +66,8 @@ export const recoveryDefaults: Record<string, unknown> = {
 
 /** Keys whose values are secrets (masked by describeConfig, never logged). */
 export const recoverySecrets: readonly string[] = [];
+
+/** The CSOC's address for verification-lock emails, in lower case. */
+export function csocAddress(config: { csocEmail?: string | undefined; platformDomain: string }): string {
+  return (config.csocEmail ?? `csoc@${config.platformDomain}`).toLowerCase();
+}
