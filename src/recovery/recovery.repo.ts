@@ -170,3 +170,56 @@ export async function lockVerifyIfDue(trx: Db, accountId: string, max: number, u
 export async function clearVerifyFailures(trx: Db, accountId: string, at: string): Promise<void> {
   await trx.updateTable('recovery_throttle').set({ failures: 0, locked_until: null, updated_at: at }).where('account_id', '=', accountId).execute();
 }
+
+/** A self-service counter row (see RecoverySelfServiceTable). */
+export interface SelfServiceCounter {
+  failures: number;
+  windowStartedAt: string;
+  challengeId: string | null;
+  positions: ChallengePosition[] | null;
+}
+
+export async function loadSelfServiceCounter(db: Db, key: string): Promise<SelfServiceCounter | undefined> {
+  const r = await db.selectFrom('recovery_self_service').selectAll().where('key', '=', key).executeTakeFirst();
+  return r && {
+    failures: Number(r.failures), windowStartedAt: r.window_started_at, challengeId: r.challenge_id,
+    positions: r.positions === null ? null : (JSON.parse(r.positions) as ChallengePosition[]),
+  };
+}
+
+/**
+ * Counts one self-service failure (atomically); a window that started at or before
+ * `windowCutoff` is over, so the count starts again at 1 from `at`.
+ * @returns the failures now counted in the window, and when the window started
+ */
+export async function addSelfServiceFailure(trx: Db, key: string, at: string, windowCutoff: string): Promise<{ failures: number; windowStartedAt: string }> {
+  const over = sql<boolean>`recovery_self_service.window_started_at <= ${windowCutoff}`;
+  const r = await trx
+    .insertInto('recovery_self_service')
+    .values({ key, failures: 1, window_started_at: at, challenge_id: null, positions: null, updated_at: at })
+    .onConflict((oc) => oc.column('key').doUpdateSet({
+      failures: sql<number>`case when ${over} then 1 else recovery_self_service.failures + 1 end`,
+      window_started_at: sql<string>`case when ${over} then ${at} else recovery_self_service.window_started_at end`,
+      updated_at: at,
+    }))
+    .returning(['failures', 'window_started_at'])
+    .executeTakeFirstOrThrow();
+  return { failures: Number(r.failures), windowStartedAt: r.window_started_at };
+}
+
+/**
+ * Replaces the self-service challenge of an address if it is still `expectedId` (null: the derived
+ * one, never re-rolled). @returns whether this call replaced it (exactly one caller wins)
+ */
+export async function replaceSelfServiceChallenge(trx: Db, key: string, expectedId: string | null, next: { id: string; positions: ChallengePosition[] }, at: string): Promise<boolean> {
+  await trx.insertInto('recovery_self_service')
+    .values({ key, failures: 0, window_started_at: at, challenge_id: null, positions: null, updated_at: at })
+    .onConflict((oc) => oc.column('key').doNothing())
+    .execute();
+  const r = await trx.updateTable('recovery_self_service')
+    .set({ challenge_id: next.id, positions: JSON.stringify(next.positions), updated_at: at })
+    .where('key', '=', key)
+    .where((eb) => (expectedId === null ? eb('challenge_id', 'is', null) : eb('challenge_id', '=', expectedId)))
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
+}

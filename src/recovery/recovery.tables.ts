@@ -65,6 +65,23 @@ export interface RecoveryThrottleTable {
   updated_at: string;
 }
 
+/**
+ * Self-service failures, counted apart from the console's lock. `key` is `address:` or
+ * `client:` and a keyed hash (hex) of the normalised address typed or the client address,
+ * so the same row exists whether or not an account has that address.
+ */
+export interface RecoverySelfServiceTable {
+  key: string;
+  /** Failures in the window that started at `window_started_at`. */
+  failures: number;
+  window_started_at: string;
+  /** Address rows only: the made-up challenge once re-rolled (null: the one derived from the address). */
+  challenge_id: string | null;
+  /** JSON array of { slot, position } of that challenge. */
+  positions: string | null;
+  updated_at: string;
+}
+
 /** Every reset, as the reset review shows it: a snapshot taken at the time of the reset. */
 export interface PasswordResetTable {
   id: string;
@@ -108,6 +125,7 @@ export interface RecoveryTables {
   recovery_challenges: RecoveryChallengeTable;
   recovery_verifications: RecoveryVerificationTable;
   recovery_throttle: RecoveryThrottleTable;
+  recovery_self_service: RecoverySelfServiceTable;
   password_resets: PasswordResetTable;
   reset_reviews: ResetReviewTable;
 }

@@ -14,6 +14,7 @@ import { verifyPassword } from '../signin/password.js';
 import { answerChallenge, startVerification } from './console.commands.js';
 import { normaliseAnswer } from './recovery.js';
 import { ANSWERS, charFor, giveQuestions, recoveryTestConfig, type RecoveryWorld, seedWorld, ukMobile } from './recovery.fixtures.js';
+import { loadVerifyThrottle } from './recovery.repo.js';
 import { resetPassword } from './reset.commands.js';
 import { lastReviewFor, recordReview, resetReview, reviewNagFor } from './review.commands.js';
 import { finishSelfService, startSelfService } from './selfservice.commands.js';
@@ -71,24 +72,66 @@ describeEachDatabase('self-service reset and the reset review (commands)', (t) =
     assert.deepEqual([reset.channel, reset.agent_id, reset.second_factor, reset.delivery], ['self-service', null, 'sms', 'sms']);
   });
 
-  test('the same kind of answer whether or not the account exists; decoys are stable; failures count and lock', async () => {
-    const ghost = await startSelfService(db, anon(), config, { email: 'nobody-here@example.test', mobileLast4: '1234' });
-    const again = await startSelfService(db, anon(), config, { email: 'Nobody-Here@example.test', mobileLast4: '9999' });
-    assert.deepEqual(ghost.items, again.items, 'an unknown address gets the same made-up challenge every time');
-    assert.equal(ghost.flow.length, (await startSelfService(db, anon(), config, { email: (await person()).email, mobileLast4: '0000' })).flow.length, 'tokens the same length');
-    await finishSelfService(db, anon(), config, { flow: ghost.flow, characters: ['a', 'b'], code: '' });
+  const at = (ip: string): Ctx => ({ ...anon(), ip });
+  const laMails = async (accountId: string, prefix: string): Promise<string[]> =>
+    (await db.selectFrom('notifications').select(['template', 'recipient', 'dedupe_key']).execute())
+      .filter((n) => n.dedupe_key?.startsWith(`${prefix}:${accountId}:`)).map((n) => `${n.template} ${n.recipient}`);
+  const throttled = (e: unknown): boolean => e instanceof DomainError && e.code === 'rate_limited';
+
+  test('self-service failures never lock the console: the address is throttled from every client, the LAs are told at the threshold only', async () => {
     const u = await person();
-    for (let i = 0; i < 2; i++) {
-      const c = await startSelfService(db, anon(), config, { email: u.email, mobileLast4: u.mobile.slice(-4) });
-      await finishSelfService(db, anon(), config, { flow: c.flow, characters: chars(c, true), code: '' });
+    for (let i = 0; i < 4; i++) {
+      const c = await startSelfService(db, at('203.0.113.10'), config, { email: u.email, mobileLast4: i % 2 ? '0000' : u.mobile.slice(-4) });
+      await finishSelfService(db, at('203.0.113.10'), config, { flow: c.flow, characters: chars(c, true), code: '' });
     }
-    await startSelfService(db, anon(), config, { email: u.email, mobileLast4: '0000' }); // wrong digits: the third failure
-    const c = await startSelfService(db, anon(), config, { email: u.email, mobileLast4: u.mobile.slice(-4) });
-    await finishSelfService(db, anon(), config, { flow: c.flow, characters: chars(c), code: '' });
-    assert.equal((await db.selectFrom('password_resets').select('id').where('account_id', '=', u.id).execute()).length, 0, 'locked: even right answers do nothing');
-    assert.equal((await smsTo(u.mobile)).length, 0);
-    const mails = await db.selectFrom('notifications').select('recipient').where('template', '=', 'recovery/verification-locked').where('account_id', '=', w.la.id).execute();
-    assert.ok(mails.length >= 1, 'the LAs were told');
+    assert.deepEqual(await laMails(u.id, 'recovery-self-service'), [], 'below the threshold: no email');
+    const fifth = await startSelfService(db, at('203.0.113.10'), config, { email: u.email, mobileLast4: '0000' });
+    await finishSelfService(db, at('203.0.113.10'), config, { flow: fifth.flow, characters: chars(fifth), code: '' });
+    assert.deepEqual(await laMails(u.id, 'recovery-self-service'), [`recovery/self-service-failures ${w.la.email}`], 'at the threshold: one email to the LA');
+    for (const ip of ['203.0.113.10', '198.51.100.99']) {
+      await assert.rejects(startSelfService(db, at(ip), config, { email: u.email, mobileLast4: u.mobile.slice(-4) }), throttled, `the address is throttled from ${ip}`);
+    }
+    assert.deepEqual(await loadVerifyThrottle(db, u.id), { failures: 0, lockouts: 0, lockedUntil: null }, 'the console count is untouched');
+    assert.deepEqual(await laMails(u.id, 'recovery-lock'), [], 'no lock emails');
+    const agent = await ctxOf(w.agent.id);
+    const v = await startVerification(db, agent, config, u.id);
+    const answer = await answerChallenge(db, agent, config, { accountId: u.id, challengeId: v.id, characters: v.items.map((i) => charFor(i)), flow: 'f' });
+    assert.equal(answer.passed, true, 'the helpdesk can still verify the account');
+    clock.advance(15 * 60_000);
+    const later = await startSelfService(db, at('198.51.100.99'), config, { email: u.email, mobileLast4: u.mobile.slice(-4) });
+    await finishSelfService(db, at('198.51.100.99'), config, { flow: later.flow, characters: chars(later), code: '' });
+    assert.equal((await db.selectFrom('password_resets').select('id').where('account_id', '=', u.id).execute()).length, 1, 'after the window, self-service works again');
+  });
+
+  test('a client address is throttled across different addresses, known or not; another client is not', async () => {
+    const strict = recoveryTestConfig({ recoverySelfServiceMaxPerClient: 3 });
+    const ip = '192.0.2.33';
+    const addresses = [(await person()).email, 'nobody-one@example.test', (await person()).email];
+    for (const email of addresses) {
+      const c = await startSelfService(db, at(ip), strict, { email, mobileLast4: '0000' });
+      await finishSelfService(db, at(ip), strict, { flow: c.flow, characters: ['q', 'q'], code: '' });
+    }
+    const fresh = await person();
+    await assert.rejects(startSelfService(db, at(ip), strict, { email: fresh.email, mobileLast4: fresh.mobile.slice(-4) }), throttled);
+    await assert.rejects(startSelfService(db, at(ip), strict, { email: 'nobody-two@example.test', mobileLast4: '1234' }), throttled);
+    const c = await startSelfService(db, at('192.0.2.34'), strict, { email: fresh.email, mobileLast4: fresh.mobile.slice(-4) });
+    await finishSelfService(db, at('192.0.2.34'), strict, { flow: c.flow, characters: chars(c), code: '' });
+    assert.equal((await db.selectFrom('password_resets').select('id').where('account_id', '=', fresh.id).execute()).length, 1);
+  });
+
+  test('every address gets a stable challenge that changes after each answer, whether or not it is real', async () => {
+    const u = await person();
+    const cases = [{ email: u.email, last4: u.mobile.slice(-4) }, { email: 'nobody-here@example.test', last4: '1234' }, { email: (await person()).email, last4: '0000' }];
+    for (const k of cases) {
+      const first = await startSelfService(db, at('192.0.2.50'), config, { email: k.email, mobileLast4: k.last4 });
+      assert.deepEqual((await startSelfService(db, at('192.0.2.51'), config, { email: k.email.toUpperCase(), mobileLast4: '9999' })).items, first.items, 'asked again: the same');
+      await finishSelfService(db, at('192.0.2.50'), config, { flow: first.flow, characters: ['q', 'q'], code: '' });
+      const second = await startSelfService(db, at('192.0.2.50'), config, { email: k.email, mobileLast4: k.last4 });
+      assert.notDeepEqual(second.items.map((i) => [i.question, i.position]), first.items.map((i) => [i.question, i.position]), 'after an answer: a new challenge');
+      await finishSelfService(db, at('192.0.2.50'), config, { flow: first.flow, characters: ['q', 'q'], code: '' });
+      assert.deepEqual((await startSelfService(db, at('192.0.2.50'), config, { email: k.email, mobileLast4: k.last4 })).items, second.items, 'an old page answered again changes nothing');
+      assert.equal(second.flow.length, first.flow.length);
+    }
     await assert.rejects(finishSelfService(db, anon(), config, { flow: 'forged', characters: ['a', 'b'], code: '' }), (e: unknown) => e instanceof DomainError && e.code === 'invalid');
   });
 

@@ -3,12 +3,13 @@ import type { FastifyInstance } from 'fastify';
 import type { RouteDeps } from '../platform/http/app.js';
 import { ctxOf, field } from '../platform/http/ctx.js';
 import { renderPage } from '../platform/http/render.js';
-import { Invalid } from '../platform/errors/errors.js';
+import { Invalid, RateLimited } from '../platform/errors/errors.js';
 import { finishSelfService, selfServiceChallengeOf, startSelfService } from './selfservice.commands.js';
 
 /**
  * Self-service reset from the sign-in page. Public (no session), rate-limited per client
- * address, and every answer takes at least `recoverySelfServiceFloorMs` of wall time so
+ * address; the commands refuse (429) an address typed or a client that has failed too often;
+ * and every answer takes at least `recoverySelfServiceFloorMs` of wall time so
  * that the response time does not say whether an account exists or matched.
  */
 export function registerSelfServiceRoutes(app: FastifyInstance, { config, db, clock }: RouteDeps): void {
@@ -31,6 +32,7 @@ export function registerSelfServiceRoutes(app: FastifyInstance, { config, db, cl
       reply.header('cache-control', 'no-store');
       return renderPage(req, reply, config, 'recovery/views/forgotten-challenge.njk', { flow: c.flow, items: c.items });
     } catch (err) {
+      if (err instanceof RateLimited) await floor(started);
       if (!(err instanceof Invalid)) throw err;
       await floor(started);
       reply.code(400);
@@ -47,6 +49,7 @@ export function registerSelfServiceRoutes(app: FastifyInstance, { config, db, cl
       await floor(started);
       return renderPage(req, reply, config, 'recovery/views/forgotten-done.njk', {});
     } catch (err) {
+      if (err instanceof RateLimited) await floor(started);
       if (!(err instanceof Invalid)) throw err;
       await floor(started);
       reply.code(400);
