@@ -129,7 +129,7 @@ export function refuseUnlessVerifiable(target: ConsoleTarget, lockedUntil: strin
   const a = target.subject.assessment;
   if (!a.ok) throw new Conflict(REFERRAL_TEXT[a.referral]);
   if (lockedUntil) {
-    throw new RateLimited(`Verification of this account is locked until ${clockTime(lockedUntil)} after too many failed attempts. The organisation's Local Administrators have been told.`,
+    throw new RateLimited(`Verification of this account is locked until ${clockTime(lockedUntil)} after too many failed attempts. The account holder, the CSOC and the organisation's Local Administrators have been told.`,
       Math.max(1, Math.ceil((Date.parse(lockedUntil) - now.getTime()) / 1000)));
   }
 }
