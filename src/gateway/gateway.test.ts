@@ -3,19 +3,47 @@ import { test } from 'node:test';
 import { ConfigError, loadConfig } from '../platform/config/config.js';
 import { workerCount } from './gateway.cluster.js';
 import {
-  authservIdOf, claimsSystemSender, collapse, deliveryKey, messageDigest, receivedField, senderAuthenticated, systemMailProblem, tipSender,
+  authservIdOf, collapse, deliveryKey, messageDigest, receivedField, senderAuthenticated, systemMailProblem, tipSender,
 } from './gateway.js';
+import { OVERSIGNED_FIELDS } from '../platform/notify/dkim.js';
+import { foldedSkeleton, platformClaim } from './lookalike.js';
 
 const P = { domain: 'platform.example', selector: 'pw1' };
-const genuine = { fromFields: 1, fromAddresses: ['no-reply@platform.example'], toAddresses: ['lee@trust.example'], ccAddresses: [], dkimPasses: [{ domain: 'platform.example', selector: 'pw1' }] };
+const sealed = [...OVERSIGNED_FIELDS, 'from', 'to', 'subject', 'date', 'message-id', 'mime-version', 'content-type'];
+const counts = new Map([['from', 1], ['to', 1], ['subject', 1], ['date', 1], ['message-id', 1], ['mime-version', 1], ['content-type', 1]]);
+const genuine = {
+  fromFields: 1, fromAddresses: ['no-reply@platform.example'], toAddresses: ['lee@trust.example'], ccAddresses: [], fieldCounts: counts,
+  dkimPasses: [{ domain: 'platform.example', selector: 'pw1', signedFields: sealed }],
+};
+
+test('what claims to be the platform: the no-reply address and every look-alike of it, in any originator field', () => {
+  const claim = (name: string, value: string): string | null => platformClaim([{ name, value }], 'Platform.Example');
+  assert.match(claim('from', '"Postwarden" <no-reply@platform.example>')!, /from address looks like the no-reply/);
+  assert.match(claim('from', 'noreply@platform.example')!, /no-reply/, 'separators do not matter');
+  assert.match(claim('from', 'no-reply@alerts.platform.example')!, /no-reply/, 'a subdomain');
+  assert.match(claim('from', '"no-reply@platform.example" <helpdesk@evil.example>')!, /display name/);
+  assert.match(claim('from', '=?utf-8?B?bm8tcmVwbHlAcGxhdGZvcm0uZXhhbXBsZQ==?= <helpdesk@evil.example>')!, /display name/, 'RFC 2047 encoded');
+  assert.match(claim('from', 'no-reply@pl\u0430tform.example')!, /no-reply/, 'Cyrillic a');
+  assert.match(claim('from', 'no-reply@xn--pltform-3fg.example')!, /no-reply/, 'the same, IDNA-encoded');
+  assert.match(claim('from', 'NO-REP1Y@P1ATFORM.EXAMPLE')!, /no-reply/, 'ASCII confusables, any case');
+  assert.match(claim('from', 'lee@p1atform.example')!, /look-alike of the platform domain/);
+  for (const f of ['sender', 'reply-to', 'resent-from', 'resent-sender']) assert.match(claim(f, 'no-reply@platform.example')!, new RegExp(`^${f} `));
+  assert.equal(claim('from', 'lee@platform.example'), null, 'an account at the platform domain is not the platform');
+  assert.equal(claim('from', 'lee@trust.platform.example'), null);
+  assert.equal(claim('from', '"lee@platform.example" <lee@platform.example>'), null);
+  assert.equal(claim('from', 'no-reply@partner.example'), null);
+  assert.equal(claim('to', 'no-reply@platform.example'), null, 'only originator fields');
+  assert.equal(foldedSkeleton('ｐｌａｔｆｏｒｍ'), foldedSkeleton('platform'), 'UTS #39 skeleton');
+});
 
 test('system mail is genuine only when signed with the platform key and addressed to the recipient alone', () => {
-  assert.equal(claimsSystemSender(genuine, 'Platform.Example'), true);
-  assert.equal(claimsSystemSender({ fromAddresses: ['noreply@platform.example'] }, 'platform.example'), false);
+  assert.match(systemMailProblem({ ...genuine, fromAddresses: ['helpdesk@evil.example'] }, 'lee@trust.example', P)!, /not the no-reply address/, 'a look-alike is never genuine');
+  assert.match(systemMailProblem({ ...genuine, fieldCounts: new Map([...counts, ['reply-to', 1]]) }, 'lee@trust.example', P)!, /added after/, 'a Reply-To the signature did not seal');
+  assert.match(systemMailProblem({ ...genuine, dkimPasses: [{ ...genuine.dkimPasses[0]!, signedFields: ['from', 'to', 'subject'] }] }, 'lee@trust.example', P)!, /added after/, 'a signature that does not over-sign');
   assert.equal(systemMailProblem(genuine, 'Lee@Trust.example', P), null);
   assert.match(systemMailProblem({ ...genuine, dkimPasses: [] }, 'lee@trust.example', P)!, /DKIM/);
-  assert.match(systemMailProblem({ ...genuine, dkimPasses: [{ domain: 'platform.example', selector: 'other' }] }, 'lee@trust.example', P)!, /DKIM/);
-  assert.match(systemMailProblem({ ...genuine, dkimPasses: [{ domain: 'evil.example', selector: 'pw1' }] }, 'lee@trust.example', P)!, /DKIM/);
+  assert.match(systemMailProblem({ ...genuine, dkimPasses: [{ domain: 'platform.example', selector: 'other', signedFields: sealed }] }, 'lee@trust.example', P)!, /DKIM/);
+  assert.match(systemMailProblem({ ...genuine, dkimPasses: [{ domain: 'evil.example', selector: 'pw1', signedFields: sealed }] }, 'lee@trust.example', P)!, /DKIM/);
   assert.match(systemMailProblem(genuine, 'sam@trust.example', P)!, /own address/, 'another recipient of the same message');
   assert.match(systemMailProblem({ ...genuine, toAddresses: ['lee@trust.example', 'sam@trust.example'] }, 'lee@trust.example', P)!, /alone/);
   assert.match(systemMailProblem({ ...genuine, ccAddresses: ['sam@trust.example'] }, 'lee@trust.example', P)!, /alone/);

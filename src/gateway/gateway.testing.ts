@@ -6,7 +6,7 @@ import nodemailer from 'nodemailer';
 import type { Config } from '../platform/config/config.js';
 import type { Db } from '../platform/db/db.js';
 import { createLogger } from '../platform/log/log.js';
-import { ensureDkimKey } from '../platform/notify/dkim.js';
+import { ensureDkimKey, signDkim } from '../platform/notify/dkim.js';
 import type { DnsResolver, LocalZone } from '../platform/smtp/dns.js';
 import { testConfig } from '../platform/testing/app.js';
 import { type GatewayOptions, type RunningGateway, mailRoot, startGateway } from './gateway.service.js';
@@ -85,8 +85,14 @@ export function message(h: { from: string; to: string; subject?: string; id?: st
   return `From: ${h.from}\r\nTo: ${h.to}\r\nSubject: ${h.subject ?? 'Hello'}\r\nMessage-ID: <${h.id ?? `${Math.random().toString(36).slice(2)}@test.example`}>\r\n${h.extra ?? ''}MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n${h.body ?? 'Hello there.\r\n'}`;
 }
 
-/** The message DKIM-signed with the platform's own key (as the password-expiry reminder is). */
+/** The message DKIM-signed with the platform's own key and signer (as the password-expiry reminder is). */
 export async function signAsPlatform(config: Config, raw: string): Promise<string> {
+  const { key } = ensureDkimKey(config);
+  return signDkim(Buffer.from(raw, 'utf8'), key, new Date(Date.now() - 60_000)) + raw;
+}
+
+/** The message DKIM-signed with the platform's key by a signer that does not over-sign (mailauth's default), as older platform mail was. */
+export async function signWithoutSeal(config: Config, raw: string): Promise<string> {
   const { key } = ensureDkimKey(config);
   const options = { signatureData: [{ signingDomain: key.domain, selector: key.selector, privateKey: key.privateKeyPem }] };
   const signed = await dkimSign(raw, options as unknown as Parameters<typeof dkimSign>[1]);

@@ -1,4 +1,5 @@
 import { createHash, createHmac } from 'node:crypto';
+import { OVERSIGNED_FIELDS } from '../platform/notify/dkim.js';
 import type { Reply } from '../platform/smtp/server.js';
 import type { GatewayQuarantineTable } from './gateway.tables.js';
 
@@ -107,6 +108,8 @@ export function authservIdOf(value: string): string {
 export interface DkimPass {
   domain: string;
   selector: string;
+  /** The signature's `h=` list, lower case, in order (repeats kept). */
+  signedFields: readonly string[];
 }
 
 export interface SystemMailFacts {
@@ -115,6 +118,8 @@ export interface SystemMailFacts {
   fromAddresses: readonly string[];
   toAddresses: readonly string[];
   ccAddresses: readonly string[];
+  /** How many times each header field name (lower case) occurs. */
+  fieldCounts: ReadonlyMap<string, number>;
   /** DKIM signatures that verified. */
   dkimPasses: readonly DkimPass[];
 }
@@ -124,23 +129,27 @@ export function systemSender(platformDomain: string): string {
   return `no-reply@${platformDomain.toLowerCase()}`;
 }
 
-/** True when any From address is the platform's no-reply@ address: the spoof rule applies. */
-export function claimsSystemSender(facts: Pick<SystemMailFacts, 'fromAddresses'>, platformDomain: string): boolean {
-  const sender = systemSender(platformDomain);
-  return facts.fromAddresses.some((a) => a === sender);
+/**
+ * True when a signature seals the header: its `h=` names each over-signed field more
+ * times than the message has it, so no field of those names was added after signing.
+ */
+export function sealsHeader(pass: Pick<DkimPass, 'signedFields'>, fieldCounts: ReadonlyMap<string, number>): boolean {
+  return OVERSIGNED_FIELDS.every((name) => pass.signedFields.filter((f) => f === name).length > (fieldCounts.get(name) ?? 0));
 }
 
 /**
  * The bulletin's rule: the only legitimate account email comes from no-reply@<platform
- * domain>, DKIM-signed with the platform's own key, to the user's own address. For one
- * recipient of mail that claims that sender: null when genuine, else why not.
+ * domain>, DKIM-signed with the platform's own key over a sealed header (nothing added
+ * after signing), to the user's own address. For one recipient of mail that claims to be
+ * the platform (`platformClaim`): null when genuine, else why not.
  */
 export function systemMailProblem(facts: SystemMailFacts, recipient: string, platform: { domain: string; selector: string }): string | null {
   const domain = platform.domain.toLowerCase();
   if (facts.fromFields !== 1 || facts.fromAddresses.length !== 1) return 'more than one From address';
-  if (!facts.dkimPasses.some((p) => p.domain.toLowerCase() === domain && p.selector.toLowerCase() === platform.selector.toLowerCase())) {
-    return "not signed with the platform's DKIM key";
-  }
+  if (facts.fromAddresses[0] !== systemSender(domain)) return 'its From is not the no-reply address';
+  const ours = facts.dkimPasses.filter((p) => p.domain.toLowerCase() === domain && p.selector.toLowerCase() === platform.selector.toLowerCase());
+  if (!ours.length) return "not signed with the platform's DKIM key";
+  if (!ours.some((p) => sealsHeader(p, facts.fieldCounts))) return 'header fields were added after the platform signed it';
   const r = recipient.toLowerCase();
   if (facts.toAddresses.length !== 1 || facts.toAddresses[0] !== r || facts.ccAddresses.length > 0) {
     return "not addressed to the recipient's own address alone";

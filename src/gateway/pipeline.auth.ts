@@ -1,5 +1,6 @@
 import { authenticate, sealMessage } from 'mailauth';
 import type { DnsResolver } from '../platform/smtp/dns.js';
+import { parseHead } from '../platform/smtp/message.js';
 import type { DkimPass } from './gateway.js';
 
 /**
@@ -22,7 +23,7 @@ export interface AuthVerdict {
 
 interface MailauthResult {
   headers: string;
-  dkim?: { results?: { signingDomain?: string; selector?: string; status?: { result?: string } }[] };
+  dkim?: { results?: { signingDomain?: string; selector?: string; signature?: string; status?: { result?: string } }[] };
   spf?: { status?: { result?: string } } | false;
   dmarc?: { status?: { result?: string } } | false;
   arc?: { status?: { result?: string }; authResults?: string } | false;
@@ -47,9 +48,10 @@ export async function verifyMessage(i: AuthInput): Promise<AuthVerdict> {
     resolver: i.resolver as never,
     disableBimi: true,
   })) as unknown as MailauthResult;
+  const signed = signedFieldsBySignature(i.raw);
   const dkimPasses = (r.dkim?.results ?? [])
     .filter((x) => x.status?.result === 'pass' && x.signingDomain && x.selector)
-    .map((x) => ({ domain: x.signingDomain!.toLowerCase(), selector: x.selector!.toLowerCase() }));
+    .map((x) => ({ domain: x.signingDomain!.toLowerCase(), selector: x.selector!.toLowerCase(), signedFields: signed.get((x.signature ?? '').replace(/\s+/g, '')) ?? [] }));
   const arcResult = r.arc ? r.arc.status?.result ?? 'none' : 'none';
   const fields = r.headers.endsWith('\r\n') ? r.headers : `${r.headers}\r\n`;
   const ar = /^Authentication-Results: ([\s\S]*?)\r\n(?![ \t])/m.exec(fields);
@@ -61,6 +63,21 @@ export async function verifyMessage(i: AuthInput): Promise<AuthVerdict> {
     spfPass: !!r.spf && r.spf.status?.result === 'pass',
     arc: arcResult === 'pass' ? 'pass' : arcResult === 'none' ? 'none' : 'fail',
   };
+}
+
+/** Each DKIM-Signature's `h=` list (lower case), keyed by its `b=` value without white space. */
+function signedFieldsBySignature(raw: Buffer): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const f of parseHead(raw).fields) {
+    if (f.name !== 'dkim-signature') continue;
+    const tags = new Map(f.value.split(';').map((t) => {
+      const eq = t.indexOf('=');
+      return [t.slice(0, eq).trim().toLowerCase(), t.slice(eq + 1).replace(/\s+/g, '')] as const;
+    }));
+    const b = tags.get('b');
+    if (b) out.set(b, (tags.get('h') ?? '').split(':').map((n) => n.toLowerCase()).filter(Boolean));
+  }
+  return out;
 }
 
 export interface SealKey {

@@ -4,9 +4,10 @@ import type { SessionInfo } from '../platform/smtp/server.js';
 import { type StageSpec, runStage } from '../platform/smtp/stages.js';
 import { stripImitations } from '../mailtips/stamp.js';
 import {
-  type Collapsed, type RecipientResult, authservIdOf, claimsSystemSender, collapse, deliveryKey, domainOfAddress,
+  type Collapsed, type RecipientResult, authservIdOf, collapse, deliveryKey, domainOfAddress,
   messageDigest, receivedField, senderAuthenticated, systemMailProblem, tipSender,
 } from './gateway.js';
+import { platformClaim } from './lookalike.js';
 import { type AuthVerdict, verifyMessage } from './pipeline.auth.js';
 import { type Envelope, type MessageRun, type PipelineDeps, failAll, open, tempfailText } from './pipeline.run.js';
 import { deliverCopies, holdInQuarantine, takeReports } from './pipeline.steps.js';
@@ -146,14 +147,18 @@ async function inspectAndDeliver(run: MessageRun, raw: Buffer, head: ReturnType<
   }
 
   const platformDomain = deps.config.platformDomain;
-  let system = false;
-  if (claimsSystemSender(run, platformDomain)) {
-    system = true;
+  // Anything that claims to be the platform is held unless it is the genuine system mail.
+  const claim = platformClaim(head.fields, platformDomain);
+  const system = claim !== null;
+  if (claim) {
+    const fieldCounts = new Map<string, number>();
+    for (const f of head.fields) fieldCounts.set(f.name, (fieldCounts.get(f.name) ?? 0) + 1);
     const facts = {
-      fromFields: head.fields.filter((f) => f.name === 'from').length,
+      fromFields: fieldCounts.get('from') ?? 0,
       fromAddresses: run.fromAddresses,
       toAddresses: fieldValues(head, 'to').flatMap(addressesIn),
       ccAddresses: fieldValues(head, 'cc').flatMap(addressesIn),
+      fieldCounts,
       dkimPasses: verdict.dkimPasses,
     };
     const spoofed = new Map<string, string[]>();
@@ -163,7 +168,7 @@ async function inspectAndDeliver(run: MessageRun, raw: Buffer, head: ReturnType<
     }
     try {
       for (const [problem, list] of spoofed) {
-        await holdInQuarantine(run, clean, list, { reason: 'spoofed-system-mail', ruleId: null, detail: `From ${platformDomain} no-reply address but ${problem}` });
+        await holdInQuarantine(run, clean, list, { reason: 'spoofed-system-mail', ruleId: null, detail: `claims to be the platform (${claim}) but ${problem}` });
       }
     } catch (err) {
       return failAll(run, open(run, mailboxes), err);

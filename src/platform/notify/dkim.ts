@@ -89,7 +89,8 @@ function relaxedField(text: string): string {
 
 /** RFC 6376 §3.4.4 relaxed body canonicalization. */
 function relaxedBody(body: Buffer): Buffer {
-  const lines = body.toString('binary').split('\r\n').map((l) => l.replace(/[ \t]+/g, ' ').replace(/ $/, ''));
+  // A bare LF ends a line too, as verifiers read it.
+  const lines = body.toString('binary').split(/\r?\n/).map((l) => l.replace(/[ \t]+/g, ' ').replace(/ $/, ''));
   while (lines.length && lines[lines.length - 1] === '') lines.pop();
   return Buffer.from(lines.length ? `${lines.join('\r\n')}\r\n` : '', 'binary');
 }

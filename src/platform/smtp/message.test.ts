@@ -23,6 +23,12 @@ test('bare LF messages, messages without a body and malformed lines never throw'
   assert.deepEqual(parseHead(Buffer.alloc(0)).fields, []);
 });
 
+test('white space before the colon (RFC 5322 obsolete syntax, which readers still show) does not hide a field', () => {
+  const head = parseHead(Buffer.from('From : no-reply@platform.example\r\nSubject\t: hi\r\nFr om: x\r\nFrom nobody Mon Jan 1 10:00:00 2026\r\n\r\n'));
+  assert.deepEqual(head.fields.map((f) => f.name), ['from', 'subject', '', '']);
+  assert.equal(fieldValue(head, 'from'), 'no-reply@platform.example');
+});
+
 test('removeFields drops exactly the given fields (continuation lines included); prependFields adds in front', () => {
   const raw = Buffer.from('A: 1\r\nAuthentication-Results: x;\r\n  dkim=pass\r\nB: 2\r\n\r\nbody');
   const head = parseHead(raw);

@@ -8,7 +8,7 @@ import addressparser from 'nodemailer/lib/addressparser';
  */
 
 export interface HeaderField {
-  /** Lower-case field name ('' for a malformed line without a colon). */
+  /** Lower-case field name, without white space before the colon ('' for a malformed line without a colon). */
   name: string;
   /** Byte offsets of the whole field in the message, continuation lines and line ending included. */
   start: number;
@@ -39,7 +39,9 @@ export function parseHead(raw: Buffer): MessageHead {
     if (!current) return;
     const text = raw.toString('utf8', current.start, current.end);
     const colon = text.indexOf(':');
-    const name = colon > 0 && !/[\s]/.test(text.slice(0, colon)) ? text.slice(0, colon).toLowerCase() : '';
+    // RFC 5322 §4.5 (obsolete syntax, which readers still show): white space may come before the colon.
+    const bare = colon > 0 ? text.slice(0, colon).replace(/[ \t]+$/, '') : '';
+    const name = bare && !/[\s]/.test(bare) ? bare.toLowerCase() : '';
     const value = (name ? text.slice(colon + 1) : text).replace(/\r?\n[ \t]/g, ' ').replace(/\r?\n$/, '').trim();
     fields.push({ name, start: current.start, end: current.end, value });
     current = null;
