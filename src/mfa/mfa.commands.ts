@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { recordAudit } from '../audit/audit.commands.js';
+import { enqueueNotification } from '../platform/notify/outbox.js';
 import { findAccount, findOrganisation, rolesOf } from '../directory/directory.repo.js';
 import type { Account } from '../directory/directory.js';
 import type { Ctx } from '../platform/context.js';
@@ -120,9 +121,10 @@ export async function regenerateRecoveryCodes(db: Db, ctx: Ctx, keys: MfaKeys): 
 
 /**
  * Removes one of the account's own factors. The last factor of an account that must use
- * MFA cannot be removed. @throws NotFound, Conflict
+ * MFA cannot be removed. The account is told by email (whoever holds the session may not
+ * be its owner). @throws NotFound, Conflict
  */
-export async function removeFactor(db: Db, ctx: Ctx, factorId: string): Promise<void> {
+export async function removeFactor(db: Db, ctx: Ctx, keys: MfaKeys, factorId: string): Promise<void> {
   const actor = self(ctx);
   const factors = await factorsOf(db, actor.accountId);
   const f = factors.find((x) => x.id === factorId);
@@ -135,6 +137,12 @@ export async function removeFactor(db: Db, ctx: Ctx, factorId: string): Promise<
     await deleteFactor(trx, actor.accountId, factorId);
     if (factors.length === 1) await replaceRecoveryCodes(trx, actor.accountId, [], ctx.now.toISOString());
     await recordAudit(trx, ctx, { action: `mfa.${f.kind}.remove`, organisationId: actor.organisationId, target: `account:${actor.accountId}`, details: { factorId, name: f.name } });
+    if (account) {
+      await enqueueNotification(trx, keys.secretKey, ctx.now, {
+        channel: 'email', template: 'mfa/factor-removed', to: account.email, accountId: account.id, organisationId: account.organisationId,
+        data: { displayName: account.displayName, kind: f.kind === 'totp' ? 'authenticator app' : 'security key or passkey', name: f.name, at: ctx.now.toISOString(), last: factors.length === 1 },
+      });
+    }
   });
 }
 

@@ -65,7 +65,7 @@ export function registerMfaRoutes(app: FastifyInstance, { config, db, clock }: R
     const { id } = req.params as { id: string };
     if (!isId(id)) throw new NotFound();
     try {
-      await removeFactor(db, ctxOf(req, clock.now()), id);
+      await removeFactor(db, ctxOf(req, clock.now()), keys, id);
       return reply.redirect('/security?removed=1', 303);
     } catch (err) {
       if (!(err instanceof Conflict)) throw err;
