@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
-  answerHashes, assessVerification, mobileTrusted, mobileUsableFrom, charHash, cleanTicket, decoyChallenge, hasRun, isUkMobile, lastFourMatch, normaliseAnswer, normaliseTypedChar, ordinal, pickChallenge,
+  answerHashes, assessVerification, mobileTrusted, mobileUsableFrom, charHash, cleanTicket, hasRun, isUkMobile, lastFourMatch, normaliseAnswer, normaliseTypedChar, ordinal, pickChallenge,
   QUESTIONS, questionProblems, selfServiceAllowed, type VerificationSubject,
 } from './recovery.js';
 import { flagResets, isOutsideHours, parsePeriod, parseWorkingHours, reviewDue, type ResetRecord } from './review.js';
@@ -94,7 +94,7 @@ test('a mobile set by someone else becomes a second factor only after the delay'
   assert.equal(mobileTrusted({ mobileChangedAt: at, mobileChangeVerified: false }, { now: new Date(at), newMobileDays: 0 }), true, 'the delay can be turned off');
 });
 
-test('mobiles, tickets, ordinals, decoys', () => {
+test('mobiles, tickets, ordinals', () => {
   assert.equal(isUkMobile('+447911123456'), true);
   assert.equal(isUkMobile('07911 123456'), true);
   assert.equal(isUkMobile('+441632960000'), false, 'a landline');
@@ -107,11 +107,6 @@ test('mobiles, tickets, ordinals, decoys', () => {
   assert.equal(cleanTicket(''), null);
   assert.equal(cleanTicket('=cmd|x'), null);
   assert.deepEqual([1, 2, 3, 4, 11, 12, 21].map(ordinal), ['1st', '2nd', '3rd', '4th', '11th', '12th', '21st']);
-  const seed = Buffer.from('0123456789abcdef0123456789abcdef');
-  assert.deepEqual(decoyChallenge(seed), decoyChallenge(Buffer.from(seed)), 'a decoy is as stable as a real challenge');
-  const d = decoyChallenge(seed);
-  assert.notEqual(d[0]!.question, d[1]!.question);
-  assert.ok(d.every((x) => QUESTIONS.includes(x.question) && x.position >= 0 && x.position < 12));
 });
 
 const reset = (over: Partial<ResetRecord>): ResetRecord => ({

@@ -240,16 +240,3 @@ export const NO_FAILURES: VerifyThrottle = { failures: 0, lockouts: 0, lockedUnt
 export function isVerificationLocked(t: VerifyThrottle, now: Date): boolean {
   return t.lockedUntil !== null && Date.parse(t.lockedUntil) > now.getTime();
 }
-
-/**
- * A made-up challenge for self-service requests that do not match an account: two of the
- * questions and positions, derived from a keyed hash of the address, so the same address
- * always gets the same challenge (as a real account does) and it looks like a real one.
- */
-export function decoyChallenge(seed: Buffer): { question: string; position: number }[] {
-  const first = seed[0]! % QUESTIONS.length;
-  let second = seed[1]! % (QUESTIONS.length - 1);
-  if (second >= first) second++;
-  const pos = (b: number, l: number): number => b % (MIN_ANSWER + (l % (MAX_ANSWER - MIN_ANSWER + 1)));
-  return [first, second].map((q, i) => ({ question: QUESTIONS[q]!, position: pos(seed[2 + i]!, seed[4 + i]!) }));
-}
