@@ -42,12 +42,13 @@ export function registerAdminCommands(program: Command): void {
     .description('create an API token that acts as an account (scoped like that account) and print it once')
     .requiredOption('--email <address>', 'the account the token acts as')
     .requiredOption('--name <name>', 'what the token is for, e.g. "phishing button"')
-    .action(async (opts: { email: string; name: string }) => {
+    .option('--allow-without-mfa', 'for automation: the token works even while the account must use MFA and has not set it up (recorded in the audit trail)')
+    .action(async (opts: { email: string; name: string; allowWithoutMfa?: boolean }) => {
       const config = configOrExit();
       try {
-        const r = await withDatabase(config, ({ db }) => createApiToken(db, cliContext(new Date()), opts));
+        const r = await withDatabase(config, ({ db }) => createApiToken(db, cliContext(new Date()), { email: opts.email, name: opts.name, allowWithoutMfa: opts.allowWithoutMfa === true }));
         console.log(r.token);
-        process.stderr.write(`Token ${r.id} created for ${opts.email}. It is shown only now; store it safely.\n`);
+        process.stderr.write(`Token ${r.id} created for ${opts.email}${opts.allowWithoutMfa ? ', allowed without MFA' : ''}. It is shown only now; store it safely.\n`);
       } catch (err) {
         if (err instanceof DomainError) fail(err.message);
         throw err;

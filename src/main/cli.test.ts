@@ -94,21 +94,33 @@ describeEachDatabase('postwarden CLI', (t) => {
     assert.equal(Number(n.n), 2);
   });
 
-  test('token create prints a token the API accepts, scoped like its account', async () => {
-    const r = run(['token', 'create', '--email', 'la@example-trust.example.org', '--name', 'report button'], env);
+  test('token create prints a token; an account that must use MFA and has none needs --allow-without-mfa for it to work', async () => {
+    // la is a local admin (must use MFA) without a factor.
+    const plain = run(['token', 'create', '--email', 'la@example-trust.example.org', '--name', 'report button'], env);
+    assert.equal(plain.status, 0, plain.stderr);
+    const refused = plain.stdout.trim();
+    assert.match(refused, /^pwt_/);
+    const r = run(['token', 'create', '--email', 'la@example-trust.example.org', '--name', 'nightly export', '--allow-without-mfa'], env);
     assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stderr, /allowed without MFA/);
     const token = r.stdout.trim();
     assert.match(token, /^pwt_/);
     const { app } = await testApp(t.handle.db);
     try {
+      const no = await app.inject({ url: '/api/v1/me', headers: { authorization: `Bearer ${refused}` } });
+      assert.equal(no.statusCode, 403);
+      assert.match((no.json() as { message: string }).message, /must use multi-factor authentication/);
       const me = await app.inject({ url: '/api/v1/me', headers: { authorization: `Bearer ${token}` } });
       assert.equal(me.statusCode, 200);
       assert.equal((me.json() as { email: string }).email, 'la@example-trust.example.org');
     } finally {
       await app.close();
     }
-    const stored = await t.handle.db.selectFrom('api_tokens').select('token_hash').execute();
-    assert.ok(!stored.some((s) => s.token_hash === token), 'token stored only as a hash');
+    const stored = await t.handle.db.selectFrom('api_tokens').select(['token_hash', 'name', 'allow_without_mfa']).orderBy('name').execute();
+    assert.ok(!stored.some((s) => s.token_hash === token || s.token_hash === refused), 'tokens stored only as a hash');
+    assert.deepEqual(stored.map((s) => [s.name, s.allow_without_mfa]), [['nightly export', 1], ['report button', 0]]);
+    const events = await t.handle.db.selectFrom('audit_events').select('details').where('action', '=', 'token.create').orderBy('seq').execute();
+    assert.deepEqual(events.map((e) => (JSON.parse(e.details) as { name: string; allowWithoutMfa: boolean })).map((d) => [d.name, d.allowWithoutMfa]), [['report button', false], ['nightly export', true]]);
   });
 
   test('audit verify passes, then names the first event edited in the database', async () => {

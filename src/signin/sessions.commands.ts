@@ -9,7 +9,7 @@ import {
   type DeviceUse, describeUserAgent, formatTime, groupDevices, OUTCOME_TEXT, shortDeviceId, STEP_TEXT, type SigninEventRow,
 } from './history.js';
 import { sessionIsLive } from './signin.js';
-import { listLiveSessions, revokeAccountApiTokens, revokeAccountSessions, revokeSession, type SessionRow } from './signin.repo.js';
+import { listLiveSessions, liveApiTokensOf, revokeAccountApiTokens, revokeAccountSessions, revokeSession, type SessionRow } from './signin.repo.js';
 import { authorizeRevokeAccountSessions, canReadSigninHistory } from './sessions.policy.js';
 import { listSigninEvents } from './sessions.repo.js';
 
@@ -148,23 +148,35 @@ export async function devicesRecentlyUsed(
   return groupDevices(events);
 }
 
+/** One of an account's live API tokens, ready to show (never the token itself). */
+export interface TokenView {
+  name: string;
+  createdText: string;
+  lastUsedText: string;
+  /** Minted for automation with --allow-without-mfa. */
+  allowWithoutMfa: boolean;
+}
+
 /**
- * What the account page adds about sessions: the devices of the last 30 days (null when
- * the viewer may not read this account's sign-in history) and the outcome of a "sign out
- * of every session" just done (`revoked` query value "<sessions>-<tokens>").
+ * What the account page adds about sessions: the devices of the last 30 days and the live
+ * API tokens (both null when the viewer may not read this account's sign-in history) and the
+ * outcome of a "sign out of every session" just done (`revoked` query value "<sessions>-<tokens>").
  */
 export async function accountSessionsView(
   db: Db, ctx: Ctx, account: Pick<Account, 'id' | 'organisationId'>, revoked: string | undefined,
-): Promise<{ devices: DeviceView[] | null; revoked: { sessions: number; tokens: number } | null }> {
+): Promise<{ devices: DeviceView[] | null; tokens: TokenView[] | null; revoked: { sessions: number; tokens: number } | null }> {
   const actor = requireActor(ctx);
   const m = revoked ? /^(\d{1,6})-(\d{1,6})$/.exec(revoked) : null;
   const done = m ? { sessions: Number(m[1]), tokens: Number(m[2]) } : null;
-  if (!canReadSigninHistory(actor, account.organisationId)) return { devices: null, revoked: done };
+  if (!canReadSigninHistory(actor, account.organisationId)) return { devices: null, tokens: null, revoked: done };
   const from = new Date(ctx.now.getTime() - HISTORY_DAYS * DAY_MS);
   const devices = await devicesRecentlyUsed(db, account.id, from, new Date(ctx.now.getTime() + 1));
   return {
     devices: devices.map((d) => ({
       ...d, device: shortDeviceId(d.deviceId), browser: describeUserAgent(d.userAgent), firstSeenText: formatTime(d.firstSeen), lastSeenText: formatTime(d.lastSeen),
+    })),
+    tokens: (await liveApiTokensOf(db, account.id)).map((t) => ({
+      name: t.name, createdText: formatTime(t.createdAt), lastUsedText: t.lastUsedAt ? formatTime(t.lastUsedAt) : 'Never', allowWithoutMfa: t.allowWithoutMfa,
     })),
     revoked: done,
   };

@@ -1,6 +1,6 @@
 import type { Selectable } from 'kysely';
 import type { Db } from '../platform/db/db.js';
-import type { SessionTable, SigninEventTable } from '../platform/db/schema.js';
+import type { ApiTokenTable, SessionTable, SigninEventTable } from '../platform/db/schema.js';
 import { FRESH, type ThrottleState } from './lockout.js';
 
 /** Sessions and API tokens: the only SQL of the sign-in capability. */
@@ -90,15 +90,29 @@ export interface ApiTokenRow {
   createdAt: string;
   lastUsedAt: string | null;
   revokedAt: string | null;
+  /** Minted for automation: works although the account must use MFA and has no factor. */
+  allowWithoutMfa: boolean;
 }
 
-export async function insertApiToken(trx: Db, t: { id: string; accountId: string; name: string; tokenHash: string; createdAt: string }): Promise<void> {
-  await trx.insertInto('api_tokens').values({ id: t.id, account_id: t.accountId, name: t.name, token_hash: t.tokenHash, created_at: t.createdAt, last_used_at: null, revoked_at: null }).execute();
+function toApiToken(r: Selectable<ApiTokenTable>): ApiTokenRow {
+  return { id: r.id, accountId: r.account_id, name: r.name, createdAt: r.created_at, lastUsedAt: r.last_used_at, revokedAt: r.revoked_at, allowWithoutMfa: r.allow_without_mfa === 1 };
+}
+
+export async function insertApiToken(trx: Db, t: { id: string; accountId: string; name: string; tokenHash: string; createdAt: string; allowWithoutMfa?: boolean }): Promise<void> {
+  await trx.insertInto('api_tokens').values({
+    id: t.id, account_id: t.accountId, name: t.name, token_hash: t.tokenHash, created_at: t.createdAt, last_used_at: null, revoked_at: null, allow_without_mfa: t.allowWithoutMfa ? 1 : 0,
+  }).execute();
 }
 
 export async function findApiTokenByHash(db: Db, tokenHash: string): Promise<ApiTokenRow | undefined> {
   const r = await db.selectFrom('api_tokens').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst();
-  return r && { id: r.id, accountId: r.account_id, name: r.name, createdAt: r.created_at, lastUsedAt: r.last_used_at, revokedAt: r.revoked_at };
+  return r && toApiToken(r);
+}
+
+/** The account's tokens that are not revoked, oldest first. */
+export async function liveApiTokensOf(db: Db, accountId: string): Promise<ApiTokenRow[]> {
+  const rows = await db.selectFrom('api_tokens').selectAll().where('account_id', '=', accountId).where('revoked_at', 'is', null).orderBy('created_at').orderBy('id').execute();
+  return rows.map(toApiToken);
 }
 
 export async function touchApiToken(db: Db, id: string, at: string): Promise<void> {

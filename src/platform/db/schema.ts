@@ -138,6 +138,8 @@ export interface ApiTokenTable {
   created_at: string;
   last_used_at: string | null;
   revoked_at: string | null;
+  /** 1: minted for automation, works although the account must use MFA and has no factor. */
+  allow_without_mfa: number;
 }
 
 export interface AuditEventTable {

@@ -9,6 +9,7 @@ import * as m007 from './2026-11-30T07-accounts.js';
 import * as m008 from './2026-11-30T08-reports.js';
 import * as m009 from './2026-12-08T01-mobile-change.js';
 import * as m010 from './2026-12-08T03-selfservice-throttle.js';
+import * as m011 from './2026-12-08T02-token-mfa.js';
 
 /** Every migration in order. Names are dated and never change once released. */
 export const migrations: Record<string, Migration> = {
@@ -22,4 +23,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-30T08-reports': m008,
   '2026-12-08T01-mobile-change': m009,
   '2026-12-08T03-selfservice-throttle': m010,
+  '2026-12-08T02-token-mfa': m011,
 };
