@@ -139,6 +139,8 @@ async function main(): Promise<void> {
     PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', POSTWARDEN_DATA_DIR: dir, POSTWARDEN_SECRET_KEY: setup.secretKey,
     POSTWARDEN_PLATFORM_DOMAIN: 'platform.example', POSTWARDEN_RELAY: `smtp://127.0.0.1:${sinkPort}`, POSTWARDEN_DNS_RESOLVER: 'none',
     POSTWARDEN_DNS_ZONE_FILE: setup.zoneFile, POSTWARDEN_GATEWAY_WORKERS: args.workers!, POSTWARDEN_LOG_LEVEL: 'warn',
+    // Every simulated client connects from 127.0.0.1: 200 at once would be over the per-address limit.
+    POSTWARDEN_SMTP_MAX_CONNECTIONS_PER_CLIENT: '0',
   };
   try {
     for (const mode of modes) {
