@@ -57,6 +57,11 @@ export function canManageAccount(actor: Actor, target: ManagedAccount): boolean 
   return has(actor, 'platform-admin') || !isPrivileged(target.roles);
 }
 
+/** Why an actor who manages the account's organisation may not manage this account (to show read-only pages); null otherwise. */
+export function whyReadOnly(actor: Actor, target: ManagedAccount): string | null {
+  return inScope(accountManageScope(actor), target.organisationId) && !canManageAccount(actor, target) ? PRIVILEGED_TARGET_MESSAGE : null;
+}
+
 /**
  * The management rule as a guard. @throws NotFound outside the actor's read scope (like a
  * missing account), Forbidden when readable but not manageable (another organisation's

@@ -7,6 +7,7 @@ import { ctxOf, field, isId, queryParam } from '../platform/http/ctx.js';
 import { renderPage } from '../platform/http/render.js';
 import { Invalid, NotFound } from '../platform/errors/errors.js';
 import { ROLE_LABELS } from './directory.js';
+import { whyReadOnly } from './directory.policy.js';
 import {
   canManage, exportAccountsFor, getAccountFor, getOrganisationFor, listAccountsFor, listOrganisationsFor, updateAccountFor,
 } from './directory.commands.js';
@@ -88,8 +89,9 @@ export function registerDirectoryRoutes(app: FastifyInstance, { config, db, cloc
     const account = await getAccountFor(db, ctx, id);
     const organisation = await getOrganisationFor(db, { ...ctx }, account.organisationId).catch(() => undefined);
     const canEdit = canManage(ctx, account);
+    const readOnlyReason = ctx.actor && whyReadOnly(ctx.actor, account);
     return renderPage(req, reply, config, 'directory/views/account.njk', {
-      account, organisation, roleLabels: account.roles.map((g) => ROLE_LABELS[g.role]), canEdit,
+      account, organisation, roleLabels: account.roles.map((g) => ROLE_LABELS[g.role]), canEdit, readOnlyReason,
       statusReasonText: account.statusReason ? STATUS_REASON_TEXT[account.statusReason] ?? account.statusReason : null,
       canFixMobile: canEdit && account.status === 'disabled' && account.statusReason === STATUS_REASON_NON_UK_MOBILE,
       compromiseCase: await openCaseOfAccountFor(db, ctx, account).then((c) => c && { id: c.id, flaggedAtText: formatWhen(c.flaggedAt) }),
