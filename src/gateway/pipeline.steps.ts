@@ -15,7 +15,8 @@ import { type MessageRun, failAll } from './pipeline.run.js';
 /** The steps of the pipeline that commit something: reports, quarantine, delivery. */
 
 /**
- * Mail to a reporting address goes to the report store (durable before we answer 250).
+ * Mail to a reporting address goes to the report store (durable before we answer 250),
+ * its reporter verified only when the sender is authenticated (`senderAuthenticated`).
  * Never throws: the report recipients get 'report', or 550 for a message the store refuses
  * as invalid, or 451.
  */
@@ -28,7 +29,8 @@ export async function takeReports(run: MessageRun, raw: Buffer, recipients: stri
       fromDomain, mailFromDomain: domainOfAddress(env.mailFrom), dmarcPass: verdict.dmarcPass,
       dkimPassDomains: verdict.dkimPasses.map((p) => p.domain), spfPass: verdict.spfPass,
     });
-    const account = authenticated ? await deps.directory.accountOf(sender) : null;
+    // A verified reporter: exactly one From address, authenticated (DMARC-aligned), and an account.
+    const account = authenticated && run.fromAddresses.length === 1 ? await deps.directory.accountOf(sender) : null;
     const { reportId } = await runStage(run.specs.reports!, () => ingestReportMail(deps.db, deps.config, run.now, raw, {
       mailFrom: env.mailFrom, rcptTo: recipients, remoteAddress: session.remoteAddress, internalSenderAccountId: account?.id ?? null,
     }), run.hooks);

@@ -25,8 +25,11 @@ describeEachDatabase('phishing reports: intake, triage, CERT, blocks', (t) => {
   const db = () => t.handle.db;
   const actorOf = async (a: { id: string; email: string }, organisationId: string): Promise<Actor> =>
     ({ accountId: a.id, email: a.email, organisationId, roles: await rolesOf(db(), a.id) });
+  // As the gateway hands it over: an account's report mail authenticated (verified), anyone else's not.
   const mail = (raw: Buffer, from: string) =>
-    ingestReportMail(db(), config, new Date(), raw, { mailFrom: from, rcptTo: ['spamreports@postwarden.test'], remoteAddress: '192.0.2.1', internalSenderAccountId: null });
+    ingestReportMail(db(), config, new Date(), raw, {
+      mailFrom: from, rcptTo: ['spamreports@postwarden.test'], remoteAddress: '192.0.2.1', internalSenderAccountId: [alice, bob].find((a) => a.email === from)?.id ?? null,
+    });
   const notifications = async (template: string) => db().selectFrom('notifications').select(['recipient', 'dedupe_key']).where('template', '=', template).execute();
 
   before(async () => {

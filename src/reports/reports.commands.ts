@@ -22,7 +22,10 @@ export interface ReportSource {
   via: 'smtp' | 'api' | 'upload';
   /** The reporter's address (lower case): the token's or session's account, or the report mail's sender. */
   reporterAddress: string;
-  /** Set when the reporter is authenticated (token, session, or the gateway's internal origin). */
+  /**
+   * Set only when the reporter is authenticated (token, session, or report mail the gateway
+   * authenticated): the report is then verified. Null: kept and triaged, but unverified.
+   */
   reporterAccountId: string | null;
   remoteAddress: string | null;
   /** True when the body is the reported message itself (API, upload), not a report that carries it. */
@@ -86,9 +89,10 @@ async function prepare(db: Db, config: Config, s: ExtractedSample, headersLost: 
 
 /**
  * Takes a report into the store: the whole report and every sample verbatim, indicators,
- * campaign, a link from each sample to this reporter, an acknowledgement to a known
- * reporter, and a suspected-compromise signal for a sample sent by one of the platform's
- * own accounts. Everything is durable when it returns.
+ * campaign, a link from each sample to this reporter. For a verified reporter (see
+ * `ReportSource.reporterAccountId`) also an acknowledgement, and a suspected-compromise
+ * signal for a sample sent by one of the platform's own accounts; an unverified report
+ * gets neither. Everything is durable when it returns.
  * @throws Invalid (empty, too large, too many samples), RateLimited (too many reports from one reporter)
  */
 export async function ingestReport(db: Db, config: Config, ctx: Ctx, raw: Buffer, source: ReportSource): Promise<IngestResult> {
@@ -109,10 +113,12 @@ export async function ingestReport(db: Db, config: Config, ctx: Ctx, raw: Buffer
   }
   const prepared: PreparedSample[] = [];
   for (const s of intake.samples) prepared.push(await prepare(db, config, s, intake.headersLost));
-  const reporter = source.reporterAccountId ? await accountById(db, source.reporterAccountId) : await accountByEmail(db, source.reporterAddress);
+  // Only an authenticated reporter is an account: a report's From is otherwise the sender's
+  // word, so it gets no acknowledgement, no link to that account, and no say about samples.
+  const reporter = source.reporterAccountId ? await accountById(db, source.reporterAccountId) : undefined;
   const internal = new Map<string, string>();
   for (const p of prepared) {
-    if (!p.internalAddress) continue;
+    if (!p.internalAddress || !reporter) continue;
     const a = await accountByEmail(db, p.internalAddress);
     if (a) internal.set(p.sha256, a.id);
   }
@@ -131,7 +137,7 @@ export async function ingestReport(db: Db, config: Config, ctx: Ctx, raw: Buffer
     await insertReport(trx, {
       id: reportId, received_at: now, via: source.via, reporter_address: source.reporterAddress,
       reporter_account_id: reporter?.id ?? null, reporter_organisation_id: reporter?.organisation_id ?? null,
-      reporter_verified: source.reporterAccountId ? 1 : 0, raw_sha256: rawSha, raw_size: raw.length, kind: intake.kind,
+      reporter_verified: reporter ? 1 : 0, raw_sha256: rawSha, raw_size: raw.length, kind: intake.kind,
       raw_blob_sha256: skeletonSha, raw_splices: splices.length ? JSON.stringify(splices) : null,
       headers_lost: intake.headersLost ? 1 : 0, sample_count: prepared.length, arf: intake.arf ? JSON.stringify(intake.arf) : null,
       comment: intake.comment, problems: JSON.stringify(intake.problems), remote_address: source.remoteAddress,

@@ -13,15 +13,19 @@ export interface ReportEnvelope {
   mailFrom: string;
   rcptTo: readonly string[];
   remoteAddress: string;
-  /** Account id when the sender is one of the platform's own accounts (authenticated internal origin). */
+  /**
+   * Account id when the gateway authenticated the sender as one of the platform's own
+   * accounts (one From address, DMARC-aligned pass); null otherwise, and the report is unverified.
+   */
   internalSenderAccountId: string | null;
 }
 
 /**
  * Takes mail sent to a reporting address into the report store (durable before it returns,
  * so the gateway can answer 250). Never delivered to a mailbox.
- * The reporter is the internal sender's account when the gateway authenticated one,
- * otherwise the report's From address (or the envelope sender) — unverified.
+ * The reporter is the internal sender's account when the gateway authenticated one
+ * (verified: acknowledged, and its samples may raise compromise signals); otherwise the
+ * report's From address (or the envelope sender), unverified: kept and triaged, nothing sent.
  * @throws Invalid for a message that cannot be kept (the gateway answers 5xx)
  * @throws RateLimited when the reporter sent too many reports this hour (answer 4xx: retry later)
  */

@@ -84,12 +84,12 @@ export async function linkSample(trx: Db, row: Insertable<ReportSampleLinkTable>
 /** Who reported these samples: one row per report, with the reporter's account (and its address) if known. */
 export async function reportersOf(db: Db, sampleIds: readonly string[]): Promise<{
   sample_id: string; report_id: string; reporter_address: string; reporter_account_id: string | null; reporter_organisation_id: string | null;
-  received_at: string; via: string; account_email: string | null;
+  reporter_verified: number; received_at: string; via: string; account_email: string | null;
 }[]> {
   if (sampleIds.length === 0) return [];
   return db.selectFrom('report_sample_links as l').innerJoin('reports as r', 'r.id', 'l.report_id')
     .leftJoin('accounts as a', 'a.id', 'r.reporter_account_id')
-    .select(['l.sample_id', 'r.id as report_id', 'r.reporter_address', 'r.reporter_account_id', 'r.reporter_organisation_id', 'r.received_at', 'r.via', 'a.email as account_email'])
+    .select(['l.sample_id', 'r.id as report_id', 'r.reporter_address', 'r.reporter_account_id', 'r.reporter_organisation_id', 'r.reporter_verified', 'r.received_at', 'r.via', 'a.email as account_email'])
     .where('l.sample_id', 'in', sampleIds).orderBy('r.received_at').limit(5000).execute();
 }
 

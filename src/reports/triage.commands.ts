@@ -67,7 +67,7 @@ export async function getSampleFor(db: Db, ctx: Ctx, id: string): Promise<Sample
     indicators: JSON.parse(sample.indicators) as Indicators,
     reporters: links.map((l) => ({
       reportId: l.report_id, address: l.reporter_address, organisation: l.reporter_organisation_id ? orgs.get(l.reporter_organisation_id) ?? null : null,
-      receivedAt: l.received_at, via: l.via, verified: l.reporter_account_id !== null,
+      receivedAt: l.received_at, via: l.via, verified: l.reporter_verified === 1,
     })),
     notes: await notesOf(db, { sampleId: id }),
     campaign: sample.campaign_id ? (await findCampaign(db, sample.campaign_id)) ?? null : null,
@@ -104,8 +104,8 @@ export async function addNoteFor(db: Db, ctx: Ctx, target: { sampleId?: string; 
 }
 
 /**
- * Records a verdict on samples (closing them) and queues the verdict email to every known
- * reporter of each. Audited. Returns the samples changed.
+ * Records a verdict on samples (closing them) and queues the verdict email to every
+ * verified reporter of each. Audited. Returns the samples changed.
  * @throws Forbidden, Invalid, NotFound (an id that does not exist)
  */
 export async function setVerdictFor(db: Db, config: Config, ctx: Ctx, ids: readonly string[], verdict: Verdict, via?: { campaignId: string }): Promise<SampleRow[]> {
@@ -119,7 +119,8 @@ export async function setVerdictFor(db: Db, config: Config, ctx: Ctx, ids: reado
     if (via) await setCampaignVerdict(trx, via.campaignId, verdict, by, ctx.now.toISOString());
     const bySample = new Map(samples.map((s) => [s.id, s]));
     for (const r of await reportersOf(trx, list)) {
-      if (!r.reporter_account_id || !r.account_email || !r.reporter_organisation_id) continue;
+      // Verified reporters only: an unverified report's From may name someone who never sent it.
+      if (r.reporter_verified !== 1 || !r.reporter_account_id || !r.account_email || !r.reporter_organisation_id) continue;
       await enqueueVerdictEmail(trx, config, ctx.now, {
         reportId: r.report_id, sampleId: r.sample_id, to: r.account_email, accountId: r.reporter_account_id, organisationId: r.reporter_organisation_id,
         verdict, subject: bySample.get(r.sample_id)?.subject ?? '',
