@@ -8,7 +8,8 @@ import { decryptSecret, deriveKey, encryptSecret, keyedHash } from '../platform/
 import type { Db } from '../platform/db/db.js';
 import { Conflict, Invalid, NotFound, Unauthenticated } from '../platform/errors/errors.js';
 import { afterFailure, afterSuccess, isLocked } from '../signin/lockout.js';
-import { findSession, insertSigninEvent, loadThrottle, revokeSession, saveThrottle, setSessionStage } from '../signin/signin.repo.js';
+import { findSession, insertSigninEvent, loadThrottle, revokeSession, saveThrottle } from '../signin/signin.repo.js';
+import { renewSessionToken } from '../signin/signin.commands.js';
 import { checkTotp, type MfaReason, mfaReasons, newRecoveryCodes, newTotpSecret, normaliseRecoveryCode, totpUri } from './mfa.js';
 import {
   activateFactor, consumeRecoveryCode, deleteFactor, deletePendingFactors, type Factor, factorsOf, findFactor, insertFactor, recordTotpStep,
@@ -79,13 +80,13 @@ export async function pendingTotp(db: Db, ctx: Ctx, keys: MfaKeys, factorId: str
 
 /**
  * Completes enrolment only with a valid code. A session that was made to enrol becomes a
- * full session. The first factor of an account comes with fresh recovery codes.
- * @returns recovery codes to show once, when new ones were made
+ * full session, renewed under a new id. The first factor of an account comes with fresh recovery codes.
+ * @returns recovery codes to show once, when new ones were made; the renewed session's cookie value, if renewed
  * @throws Invalid (wrong code, bad name), NotFound (no such pending enrolment)
  */
 export async function confirmTotpEnrolment(
   db: Db, ctx: Ctx, keys: MfaKeys, input: { sessionId: string; factorId: string; code: string; name: string },
-): Promise<{ recoveryCodes: string[] | null }> {
+): Promise<{ recoveryCodes: string[] | null; sessionToken: string | null }> {
   const actor = self(ctx);
   const f = await findFactor(db, actor.accountId, input.factorId);
   if (!f || f.status !== 'pending' || !f.secretEnc) throw new NotFound('That enrolment has expired. Start again.');
@@ -96,15 +97,16 @@ export async function confirmTotpEnrolment(
   const first = (await factorsOf(db, actor.accountId)).length === 0;
   const codes = first ? newRecoveryCodes(randomBytes) : null;
   const now = ctx.now.toISOString();
-  await db.transaction().execute(async (trx) => {
+  const sessionToken = await db.transaction().execute(async (trx) => {
     await activateFactor(trx, f.id, now, step);
     await renameFactor(trx, actor.accountId, f.id, name);
     if (codes) await replaceRecoveryCodes(trx, actor.accountId, codes.map((c) => ({ id: randomUUID(), hash: keyedHash(recoveryKey(keys), normaliseRecoveryCode(c)) })), now);
     const session = await findSession(trx, input.sessionId);
-    if (session?.stage === 'enrol') await setSessionStage(trx, input.sessionId, 'full', now);
+    const token = session?.stage === 'enrol' ? await renewSessionToken(trx, input.sessionId, now, { stage: 'full', mfaAt: now }) : null;
     await recordAudit(trx, ctx, { action: 'mfa.totp.enrol', organisationId: actor.organisationId, target: `account:${actor.accountId}`, details: { factorId: f.id, name } });
+    return token;
   });
-  return { recoveryCodes: codes };
+  return { recoveryCodes: codes, sessionToken };
 }
 
 /** Replaces every recovery code with ten new ones. @returns the codes, shown once */
@@ -148,25 +150,34 @@ export async function removeFactor(db: Db, ctx: Ctx, keys: MfaKeys, factorId: st
 
 export type SecondFactorStep = 'totp' | 'webauthn' | 'recovery';
 
+/** The outcome of a second factor at sign-in: accepted or not, and the renewed session's cookie value when accepted. */
+export interface SecondFactorResult {
+  ok: boolean;
+  sessionToken: string | null;
+}
+
 /**
  * The shared end of every second-factor check at sign-in: on success the session becomes
- * full and the lockout counter resets; on failure the failure counts towards the lockout,
- * and a lock ends the half-signed-in session. @returns whether the factor was accepted
+ * full under a new id and the lockout counter resets; on failure the failure counts towards
+ * the lockout, and a lock ends the half-signed-in session.
+ * @returns whether the factor was accepted, and the renewed session's cookie value when it was
+ * @throws Unauthenticated when the session ended meanwhile
  */
 export async function finishSecondFactor(
   db: Db, ctx: Ctx, input: { sessionId: string; accountId: string; organisationId: string; step: SecondFactorStep; ok: boolean; userAgent: string; deviceId: string | null; factorId?: string },
-): Promise<boolean> {
+): Promise<SecondFactorResult> {
   const now = ctx.now.toISOString();
   const throttle = await loadThrottle(db, input.accountId);
   const locked = isLocked(throttle, ctx.now);
   const ok = input.ok && !locked;
-  await db.transaction().execute(async (trx) => {
+  return db.transaction().execute(async (trx) => {
+    let sessionToken: string | null = null;
     await insertSigninEvent(trx, {
       id: randomUUID(), account_id: input.accountId, organisation_id: input.organisationId, at: now, step: input.step,
       outcome: ok ? 'success' : locked ? 'locked' : 'failure', ip: ctx.ip ?? '', user_agent: input.userAgent, device_id: input.deviceId,
     });
     if (ok) {
-      await setSessionStage(trx, input.sessionId, 'full', now);
+      sessionToken = await renewSessionToken(trx, input.sessionId, now, { stage: 'full', mfaAt: now });
       await saveThrottle(trx, input.accountId, afterSuccess(), now);
     } else {
       const next = afterFailure(throttle, null, ctx.now);
@@ -177,12 +188,12 @@ export async function finishSecondFactor(
       action: `signin.${input.step}`, outcome: ok ? 'success' : 'failure', organisationId: input.organisationId, target: `account:${input.accountId}`,
       details: { factorId: input.factorId ?? null, ...(locked ? { reason: 'locked' } : {}) },
     });
+    return { ok, sessionToken };
   });
-  return ok;
 }
 
-/** Checks an authenticator code for a session at the 'mfa' stage. Replays are refused. */
-export async function verifyTotpAtSignin(db: Db, ctx: Ctx, keys: MfaKeys, input: { sessionId: string; code: string; userAgent: string; deviceId: string | null }): Promise<boolean> {
+/** Checks an authenticator code for a session at the 'mfa' stage. Replays are refused. @throws as finishSecondFactor */
+export async function verifyTotpAtSignin(db: Db, ctx: Ctx, keys: MfaKeys, input: { sessionId: string; code: string; userAgent: string; deviceId: string | null }): Promise<SecondFactorResult> {
   const actor = self(ctx);
   let matched: Factor | undefined;
   for (const f of (await factorsOf(db, actor.accountId)).filter((x) => x.kind === 'totp' && x.secretEnc)) {
@@ -195,8 +206,8 @@ export async function verifyTotpAtSignin(db: Db, ctx: Ctx, keys: MfaKeys, input:
   return finishSecondFactor(db, ctx, { ...input, accountId: actor.accountId, organisationId: actor.organisationId, step: 'totp', ok: matched !== undefined, factorId: matched?.id });
 }
 
-/** Uses a recovery code (once) for a session at the 'mfa' stage. */
-export async function verifyRecoveryCodeAtSignin(db: Db, ctx: Ctx, keys: MfaKeys, input: { sessionId: string; code: string; userAgent: string; deviceId: string | null }): Promise<boolean> {
+/** Uses a recovery code (once) for a session at the 'mfa' stage. @throws as finishSecondFactor */
+export async function verifyRecoveryCodeAtSignin(db: Db, ctx: Ctx, keys: MfaKeys, input: { sessionId: string; code: string; userAgent: string; deviceId: string | null }): Promise<SecondFactorResult> {
   const actor = self(ctx);
   const clean = normaliseRecoveryCode(input.code);
   const ok = clean.length === 12 && (await consumeRecoveryCode(db, actor.accountId, keyedHash(recoveryKey(keys), clean), ctx.now.toISOString()));

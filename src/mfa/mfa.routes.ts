@@ -6,6 +6,7 @@ import { ctxOf, field, isId, queryParam } from '../platform/http/ctx.js';
 import { renderPage } from '../platform/http/render.js';
 import { Conflict, Invalid, NotFound } from '../platform/errors/errors.js';
 import { MFA_REASON_TEXT } from './mfa.js';
+import { adoptRenewedSession } from '../signin/session.cookie.js';
 import {
   confirmTotpEnrolment, mfaOverview, pendingTotp, regenerateRecoveryCodes, removeFactor, startTotpEnrolment, verifyRecoveryCodeAtSignin, verifyTotpAtSignin,
 } from './mfa.commands.js';
@@ -43,7 +44,8 @@ export function registerMfaRoutes(app: FastifyInstance, { config, db, clock }: R
     const factorId = field(req.body, 'factorId');
     if (!isId(factorId)) throw new NotFound();
     try {
-      const { recoveryCodes } = await confirmTotpEnrolment(db, ctx, keys, { sessionId: req.sessionId!, factorId, code: field(req.body, 'code'), name: field(req.body, 'name') });
+      const { recoveryCodes, sessionToken } = await confirmTotpEnrolment(db, ctx, keys, { sessionId: req.sessionId!, factorId, code: field(req.body, 'code'), name: field(req.body, 'name') });
+      adoptRenewedSession(req, reply, config, sessionToken, 'full');
       const next = req.account?.mustChangePassword ? '/password/change' : '/security';
       if (recoveryCodes) return renderPage(req, reply, config, 'mfa/views/recovery-codes.njk', { codes: recoveryCodes, next, enrolled: true });
       return reply.redirect(next, 303);
@@ -87,10 +89,11 @@ export function registerMfaRoutes(app: FastifyInstance, { config, db, clock }: R
     const ctx = ctxOf(req, clock.now());
     const input = { sessionId: req.sessionId!, userAgent: req.headers['user-agent'] ?? '', deviceId: req.deviceId };
     const recovery = field(req.body, 'recoveryCode');
-    const ok = recovery
+    const { ok, sessionToken } = recovery
       ? await verifyRecoveryCodeAtSignin(db, ctx, keys, { ...input, code: recovery })
       : await verifyTotpAtSignin(db, ctx, keys, { ...input, code: field(req.body, 'code') });
     const next = safeNext(queryParam(req, 'next'));
+    adoptRenewedSession(req, reply, config, sessionToken, 'full');
     if (ok) return reply.redirect(req.account?.mustChangePassword ? '/password/change' : next, 303);
     const o = await mfaOverview(db, ctx);
     reply.code(401);

@@ -14,6 +14,7 @@ import {
   finishWebauthnRegistration, renameWebauthnKey, startWebauthnRegistration, startWebauthnSignin, verifyWebauthnAtSignin,
 } from './webauthn.commands.js';
 import { SoftAuthenticator } from './webauthn.testing.js';
+import { hashSecret } from '../signin/signin.js';
 
 const rp = relyingPartyOf('https://portal.example.test', 'Postwarden');
 const keys = { secretKey: Buffer.from(TEST_SECRET_KEY, 'hex') };
@@ -66,8 +67,10 @@ describeEachDatabase('webauthn commands', (dbc) => {
     const first = await finishWebauthnRegistration(db, p.ctx(at(60_000)), keys, { sessionId, rp, response: key.register(options.challenge), name: ' Blue key ' });
     assert.equal(first.recoveryCodes?.length, 10);
     assert.equal(await unusedRecoveryCodeCount(db, p.id), 10);
-    const session = await findSession(db, sessionId);
-    assert.equal(session?.stage, 'full');
+    assert.ok((await findSession(db, sessionId))?.revokedAt, 'the enrol-stage session id no longer works');
+    const renewedId = hashSecret(first.sessionToken!);
+    const session = await findSession(db, renewedId);
+    assert.deepEqual([session?.stage, session?.revokedAt], ['full', null], 'renewed under a new id');
     assert.equal(session?.challenge, null, 'the challenge is used up');
     const [f] = await factorsOf(db, p.id);
     assert.deepEqual([f?.kind, f?.name, f?.credentialId, f?.signCount, f?.transports], ['webauthn', 'Blue key', key.credentialId, 0, ['usb']]);
@@ -75,10 +78,10 @@ describeEachDatabase('webauthn commands', (dbc) => {
 
     // A second key: excluded-credentials lists the first; no new recovery codes.
     const second = new SoftAuthenticator(rp.origin, rp.id);
-    const o2 = await startWebauthnRegistration(db, p.ctx(), { sessionId, rp, displayName: 'Test' });
+    const o2 = await startWebauthnRegistration(db, p.ctx(), { sessionId: renewedId, rp, displayName: 'Test' });
     assert.deepEqual(o2.excludeCredentials?.map((c) => c.id), [key.credentialId]);
-    const r2 = await finishWebauthnRegistration(db, p.ctx(at(120_000)), keys, { sessionId, rp, response: second.register(o2.challenge), name: '' });
-    assert.equal(r2.recoveryCodes, null);
+    const r2 = await finishWebauthnRegistration(db, p.ctx(at(120_000)), keys, { sessionId: renewedId, rp, response: second.register(o2.challenge), name: '' });
+    assert.deepEqual([r2.recoveryCodes, r2.sessionToken], [null, null], 'a full session adding a key is not renewed');
     assert.deepEqual((await factorsOf(db, p.id)).map((x) => x.name), ['Blue key', 'Security key']);
   });
 
@@ -123,8 +126,9 @@ describeEachDatabase('webauthn commands', (dbc) => {
     const options = await startWebauthnSignin(db, p.ctx(), { sessionId, rp });
     assert.deepEqual(options.allowCredentials?.map((c) => c.id), [key.credentialId]);
     const r = await verifyWebauthnAtSignin(db, p.ctx(), { sessionId, rp, response: key.authenticate(options.challenge), userAgent: 'test', deviceId: null });
-    assert.deepEqual(r, { ok: true, refusal: null });
-    assert.equal((await findSession(db, sessionId))?.stage, 'full');
+    assert.deepEqual([r.ok, r.refusal], [true, null]);
+    assert.ok((await findSession(db, sessionId))?.revokedAt, 'the mfa-stage session id no longer works');
+    assert.equal((await findSession(db, hashSecret(r.sessionToken!)))?.stage, 'full', 'renewed under a new id');
     assert.equal((await factorsOf(db, p.id)).find((f) => f.id === factorId)?.signCount, 1);
     const events = await db.selectFrom('signin_events').select(['step', 'outcome']).where('account_id', '=', p.id).execute();
     assert.deepEqual(events, [{ step: 'webauthn', outcome: 'success' }]);
@@ -138,9 +142,9 @@ describeEachDatabase('webauthn commands', (dbc) => {
     const sessionId = await openSession(db, p.id, 'mfa');
     const input = (challenge: string) => ({ sessionId, rp, response: key.authenticate(challenge), userAgent: 'test', deviceId: null });
 
-    assert.deepEqual(await verifyWebauthnAtSignin(db, p.ctx(), input('bm8tY2hhbGxlbmdl')), { ok: false, refusal: 'no-challenge' });
+    assert.deepEqual(await verifyWebauthnAtSignin(db, p.ctx(), input('bm8tY2hhbGxlbmdl')), { ok: false, refusal: 'no-challenge', sessionToken: null });
     const o = await startWebauthnSignin(db, p.ctx(), { sessionId, rp });
-    assert.deepEqual(await verifyWebauthnAtSignin(db, p.ctx(at(5 * 60_000 + 1)), input(o.challenge)), { ok: false, refusal: 'no-challenge' });
+    assert.deepEqual(await verifyWebauthnAtSignin(db, p.ctx(at(5 * 60_000 + 1)), input(o.challenge)), { ok: false, refusal: 'no-challenge', sessionToken: null });
     assert.equal(await failures(db, p.id), 2);
     assert.equal((await findSession(db, sessionId))?.stage, 'mfa');
   });
@@ -155,7 +159,7 @@ describeEachDatabase('webauthn commands', (dbc) => {
     const sessionId = await openSession(db, p.id, 'mfa');
     const o = await startWebauthnSignin(db, p.ctx(), { sessionId, rp });
     const r = await verifyWebauthnAtSignin(db, p.ctx(), { sessionId, rp, response: theirKey.authenticate(o.challenge), userAgent: 'test', deviceId: null });
-    assert.deepEqual(r, { ok: false, refusal: 'unknown-key' });
+    assert.deepEqual(r, { ok: false, refusal: 'unknown-key', sessionToken: null });
     assert.equal((await findSession(db, sessionId))?.stage, 'mfa');
     assert.equal(await failures(db, p.id), 1);
   });
@@ -170,7 +174,7 @@ describeEachDatabase('webauthn commands', (dbc) => {
     key.counter = 10; // a copy of the key that has been used less
     const o = await startWebauthnSignin(db, p.ctx(), { sessionId, rp });
     const r = await verifyWebauthnAtSignin(db, p.ctx(), { sessionId, rp, response: key.authenticate(o.challenge), userAgent: 'test', deviceId: null });
-    assert.deepEqual(r, { ok: false, refusal: 'counter' });
+    assert.deepEqual(r, { ok: false, refusal: 'counter', sessionToken: null });
     assert.equal((await factorsOf(db, p.id)).find((f) => f.id === factorId)?.signCount, 41, 'the stored counter is kept');
     const [audit] = await audits(db, 'mfa.webauthn.counter', `account:${p.id}`);
     assert.equal(audit?.outcome, 'failure');

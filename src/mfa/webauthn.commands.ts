@@ -9,7 +9,8 @@ import type { Ctx } from '../platform/context.js';
 import { deriveKey, keyedHash } from '../platform/crypto/secrets.js';
 import type { Db } from '../platform/db/db.js';
 import { Conflict, Invalid, NotFound, Unauthenticated } from '../platform/errors/errors.js';
-import { clearSessionChallenge, findSession, setSessionChallenge, setSessionStage } from '../signin/signin.repo.js';
+import { clearSessionChallenge, findSession, setSessionChallenge } from '../signin/signin.repo.js';
+import { renewSessionToken } from '../signin/signin.commands.js';
 import { finishSecondFactor, type MfaKeys } from './mfa.commands.js';
 import { newRecoveryCodes, normaliseRecoveryCode } from './mfa.js';
 import { advanceWebauthnCounter, factorsOf, findFactor, findFactorByCredentialId, insertFactor, renameFactor, replaceRecoveryCodes } from './mfa.repo.js';
@@ -68,13 +69,13 @@ export async function startWebauthnRegistration(db: Db, ctx: Ctx, input: { sessi
 /**
  * Verifies a registration against the session's challenge and stores the key. Like an
  * authenticator app, the account's first factor comes with recovery codes, and a session
- * that owed an enrolment becomes full.
- * @returns the new factor's id, and recovery codes to show once when new ones were made
+ * that owed an enrolment becomes full, renewed under a new id.
+ * @returns the new factor's id, recovery codes to show once when new ones were made, and the renewed session's cookie value if renewed
  * @throws Invalid (no or expired challenge, failed verification, bad name), Conflict (key already registered)
  */
 export async function finishWebauthnRegistration(
   db: Db, ctx: Ctx, keys: MfaKeys, input: { sessionId: string; rp: RelyingParty; response: Record<string, unknown>; name: string },
-): Promise<{ factorId: string; recoveryCodes: string[] | null }> {
+): Promise<{ factorId: string; recoveryCodes: string[] | null; sessionToken: string | null }> {
   const actor = self(ctx);
   const name = cleanKeyName(input.name);
   const challenge = await takeChallenge(db, ctx, actor.accountId, input.sessionId);
@@ -97,17 +98,18 @@ export async function finishWebauthnRegistration(
   const codes = first ? newRecoveryCodes(randomBytes) : null;
   const factorId = randomUUID();
   const now = ctx.now.toISOString();
-  await db.transaction().execute(async (trx) => {
+  const sessionToken = await db.transaction().execute(async (trx) => {
     await insertFactor(trx, {
       id: factorId, accountId: actor.accountId, kind: 'webauthn', name, status: 'active', secretEnc: null, credentialId: cred.id,
       publicKey: isoBase64URL.fromBuffer(cred.publicKey), signCount: cred.counter, transports: cred.transports ?? [], createdAt: now,
     });
     if (codes) await replaceRecoveryCodes(trx, actor.accountId, codes.map((c) => ({ id: randomUUID(), hash: keyedHash(recoveryKey(keys), normaliseRecoveryCode(c)) })), now);
     const session = await findSession(trx, input.sessionId);
-    if (session?.stage === 'enrol') await setSessionStage(trx, input.sessionId, 'full', now);
+    const token = session?.stage === 'enrol' ? await renewSessionToken(trx, input.sessionId, now, { stage: 'full', mfaAt: now }) : null;
     await recordAudit(trx, ctx, { action: 'mfa.webauthn.enrol', organisationId: actor.organisationId, target: `account:${actor.accountId}`, details: { factorId, name } });
+    return token;
   });
-  return { factorId, recoveryCodes: codes };
+  return { factorId, recoveryCodes: codes, sessionToken };
 }
 
 /** Renames one of the signed-in account's own keys. @throws NotFound (not theirs, or not a key), Invalid (bad name) */
@@ -153,18 +155,18 @@ export type WebauthnRefusal = 'no-challenge' | 'unknown-key' | 'bad-signature' |
  * must verify and the counter must move forward (a counter that goes back is refused and
  * audited as a possible cloned key). Every outcome goes through finishSecondFactor, so it
  * counts towards the lockout and is recorded like any other factor.
- * @returns whether the key was accepted, and why not
+ * @returns whether the key was accepted, and why not; the renewed session's cookie value when it was
  */
 export async function verifyWebauthnAtSignin(
   db: Db, ctx: Ctx, input: { sessionId: string; rp: RelyingParty; response: Record<string, unknown> & { id: string }; userAgent: string; deviceId: string | null },
-): Promise<{ ok: boolean; refusal: WebauthnRefusal | null }> {
+): Promise<{ ok: boolean; refusal: WebauthnRefusal | null; sessionToken: string | null }> {
   const actor = self(ctx);
   const finish = async (ok: boolean, refusal: WebauthnRefusal | null, factorId?: string) => {
-    const accepted = await finishSecondFactor(db, ctx, {
+    const done = await finishSecondFactor(db, ctx, {
       sessionId: input.sessionId, accountId: actor.accountId, organisationId: actor.organisationId, step: 'webauthn', ok,
       userAgent: input.userAgent, deviceId: input.deviceId, factorId,
     });
-    return { ok: accepted, refusal: accepted ? null : refusal ?? 'locked' };
+    return { ok: done.ok, refusal: done.ok ? null : refusal ?? 'locked', sessionToken: done.sessionToken };
   };
   const challenge = await takeChallenge(db, ctx, actor.accountId, input.sessionId);
   if (!challenge) return finish(false, 'no-challenge');

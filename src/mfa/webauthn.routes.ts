@@ -6,6 +6,7 @@ import { renderPage } from '../platform/http/render.js';
 import { Conflict, Invalid } from '../platform/errors/errors.js';
 import { mfaOverview } from './mfa.commands.js';
 import { parseCredentialField, relyingPartyOf } from './webauthn.js';
+import { adoptRenewedSession } from '../signin/session.cookie.js';
 import {
   finishWebauthnRegistration, ownWebauthnKey, renameWebauthnKey, startWebauthnRegistration, startWebauthnSignin, verifyWebauthnAtSignin,
 } from './webauthn.commands.js';
@@ -37,7 +38,8 @@ export function registerWebauthnRoutes(app: FastifyInstance, { config, db, clock
     const name = field(req.body, 'name');
     try {
       const response = parseCredentialField(field(req.body, 'credential'));
-      const { recoveryCodes } = await finishWebauthnRegistration(db, ctxOf(req, clock.now()), keys, { sessionId: req.sessionId!, rp, response, name });
+      const { recoveryCodes, sessionToken } = await finishWebauthnRegistration(db, ctxOf(req, clock.now()), keys, { sessionId: req.sessionId!, rp, response, name });
+      adoptRenewedSession(req, reply, config, sessionToken, 'full');
       // An account made to enrol goes on to what it came for; one adding a key goes back to Security.
       const next = req.account?.mustChangePassword ? '/password/change' : wasEnrolling ? '/' : '/security';
       if (recoveryCodes) return renderPage(req, reply, config, 'mfa/views/recovery-codes.njk', { codes: recoveryCodes, next, enrolled: true });
@@ -91,7 +93,8 @@ export function registerWebauthnRoutes(app: FastifyInstance, { config, db, clock
     let status: number;
     try {
       const response = parseCredentialField(field(req.body, 'credential'));
-      const { ok, refusal } = await verifyWebauthnAtSignin(db, ctx, { sessionId: req.sessionId!, rp, response, userAgent: req.headers['user-agent'] ?? '', deviceId: req.deviceId });
+      const { ok, refusal, sessionToken } = await verifyWebauthnAtSignin(db, ctx, { sessionId: req.sessionId!, rp, response, userAgent: req.headers['user-agent'] ?? '', deviceId: req.deviceId });
+      adoptRenewedSession(req, reply, config, sessionToken, 'full');
       if (ok) return reply.redirect(req.account?.mustChangePassword ? '/password/change' : next, 303);
       req.log.info({ refusal }, 'webauthn sign-in refused');
       problem = refusal === 'no-challenge' ? 'The request to your security key expired. Try again.' : 'Your security key was not accepted. Try again, or use another way to confirm it is you.';

@@ -15,7 +15,7 @@ import { afterFailure, afterSuccess, isLocked } from './lockout.js';
 import { dummyHash, hashPassword, passwordProblems, verifyPassword } from './password.js';
 import { hashSecret, newSecret, sessionIsLive, shouldTouch } from './signin.js';
 import {
-  findSession, insertSession, insertSigninEvent, loadThrottle, revokeAccountSessions, revokeSession, saveThrottle, type SessionStage, setPassword, touchSession,
+  findSession, insertSession, insertSigninEvent, loadThrottle, renewSession, revokeAccountSessions, revokeSession, saveThrottle, type SessionStage, setPassword, touchSession,
 } from './signin.repo.js';
 
 export interface SessionPolicy {
@@ -49,13 +49,16 @@ export async function mfaRequiredFor(db: Db, account: Account): Promise<boolean>
 /**
  * Checks a password and opens a session at the right stage: 'mfa' when the account has
  * factors (it must pass one), 'enrol' when it must use MFA and has none, else 'full'.
+ * Always a new session with a new id: a session the browser held before (`replacesSessionId`)
+ * is revoked with it.
  * Unknown addresses and locked accounts cost the same argon2id verification and get the
  * same answer as a wrong password. Every attempt is recorded in the sign-in history.
  * @returns the session cookie value (shown once, stored only as a hash)
  * @throws Unauthenticated with SIGNIN_FAILED, whatever the reason
  */
 export async function signIn(
-  db: Db, ctx: Ctx, deps: SigninDeps, input: { email: string; password: string; userAgent: string; deviceId: string | null },
+  db: Db, ctx: Ctx, deps: SigninDeps,
+  input: { email: string; password: string; userAgent: string; deviceId: string | null; replacesSessionId?: string | null },
 ): Promise<{ token: string; account: Account; stage: SessionStage }> {
   const email = normaliseEmail(input.email);
   const account = await findAccountByEmail(db, email);
@@ -92,6 +95,7 @@ export async function signIn(
   const stage: SessionStage = hasFactors ? 'mfa' : (await mfaRequiredFor(db, plain)) ? 'enrol' : 'full';
   const token = newSecret();
   await db.transaction().execute(async (trx) => {
+    if (input.replacesSessionId) await revokeSession(trx, input.replacesSessionId, now);
     await insertSession(trx, {
       id: hashSecret(token), accountId: account.id, createdAt: now, lastSeenAt: now,
       expiresAt: new Date(ctx.now.getTime() + deps.policy.absoluteHours * 3_600_000).toISOString(),
@@ -110,6 +114,19 @@ export async function signIn(
     });
   });
   return { token, account: plain, stage };
+}
+
+/**
+ * Renews a session under a new cookie value, at a later stage if given (every stage
+ * change and privilege change calls it, so that a session id known before the change,
+ * for instance one planted in the browser, is worth nothing after it). Runs in the
+ * caller's transaction. @returns the new cookie value (stored only as a hash)
+ * @throws Unauthenticated when the session is no longer live
+ */
+export async function renewSessionToken(trx: Db, sessionId: string, now: string, changes: { stage?: SessionStage; mfaAt?: string } = {}): Promise<string> {
+  const token = newSecret();
+  if (!(await renewSession(trx, sessionId, hashSecret(token), now, changes))) throw new Unauthenticated();
+  return token;
 }
 
 export interface ResolvedSession {
@@ -140,12 +157,14 @@ export async function signOut(db: Db, ctx: Ctx, sessionId: string): Promise<void
 
 /**
  * Changes the signed-in account's own password. Every other session of the account is
- * revoked; the current one continues.
+ * revoked; the current one continues under a new id (a session that had to change its
+ * password reaches everything after the change).
+ * @returns the current session's new cookie value
  * @throws Invalid with the rules the new password breaks, or when the current one is wrong
  */
 export async function changeOwnPassword(
   db: Db, ctx: Ctx, sessionId: string, input: { current: string; next: string; confirm: string },
-): Promise<void> {
+): Promise<string> {
   if (!ctx.actor) throw new Unauthenticated();
   const account = await findAccountByEmail(db, ctx.actor.email);
   if (!account?.passwordHash) throw new Unauthenticated();
@@ -156,9 +175,11 @@ export async function changeOwnPassword(
   if (problems.length) throw new Invalid('The password was not changed.', problems);
   const hash = await hashPassword(input.next);
   const now = ctx.now.toISOString();
-  await db.transaction().execute(async (trx) => {
+  return db.transaction().execute(async (trx) => {
     await setPassword(trx, account.id, hash, now, false);
     await revokeAccountSessions(trx, account.id, now, sessionId);
+    const token = await renewSessionToken(trx, sessionId, now);
     await recordAudit(trx, ctx, { action: 'account.password.change', organisationId: account.organisationId, target: `account:${account.id}` });
+    return token;
   });
 }

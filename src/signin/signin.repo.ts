@@ -33,9 +33,21 @@ export async function insertSession(trx: Db, s: Omit<SessionRow, 'revokedAt' | '
     .execute();
 }
 
-/** Moves a session to a later stage (after a factor or an enrolment). */
-export async function setSessionStage(trx: Db, id: string, stage: SessionStage, mfaAt: string | null): Promise<void> {
-  await trx.updateTable('sessions').set({ stage, ...(mfaAt ? { mfa_at: mfaAt } : {}), challenge: null, challenge_expires_at: null }).where('id', '=', id).execute();
+/**
+ * Renews a live session under a new id (the hash of a new cookie value), at a later stage
+ * if given: the old row is revoked (its id no longer authenticates) and a copy with the new
+ * id takes its place, keeping its creation and expiry. Run it in the transaction of the
+ * change that calls for it. @returns false when the old session was not live (nothing changed)
+ */
+export async function renewSession(trx: Db, id: string, newId: string, at: string, changes: { stage?: SessionStage; mfaAt?: string } = {}): Promise<boolean> {
+  const r = await trx.updateTable('sessions').set({ revoked_at: at }).where('id', '=', id).where('revoked_at', 'is', null).executeTakeFirst();
+  if (Number(r.numUpdatedRows) !== 1) return false;
+  const old = (await findSession(trx, id))!;
+  await insertSession(trx, {
+    id: newId, accountId: old.accountId, createdAt: old.createdAt, lastSeenAt: at, expiresAt: old.expiresAt, ip: old.ip, userAgent: old.userAgent,
+    stage: changes.stage ?? old.stage, deviceId: old.deviceId, mfaAt: changes.mfaAt ?? old.mfaAt,
+  });
+  return true;
 }
 
 /** Keeps a WebAuthn challenge with the session until it is answered or expires. */

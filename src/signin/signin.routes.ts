@@ -7,6 +7,8 @@ import { ctxOf, field } from '../platform/http/ctx.js';
 import { MIN_PASSWORD_LENGTH } from './password.js';
 import { changeOwnPassword, SIGNIN_FAILED, signIn, signOut } from './signin.commands.js';
 import { DEVICE_COOKIE, SESSION_COOKIE } from './signin.js';
+import { setSessionCookie } from './session.cookie.js';
+import { clearAnonymousSession } from '../platform/http/csrf.js';
 import { randomBytes } from 'node:crypto';
 import { hasSecurityQuestions } from '../recovery/questions.commands.js';
 import { QUESTIONS_PROMPT_COOKIE } from '../recovery/questions.routes.js';
@@ -33,9 +35,11 @@ export function registerSigninRoutes(app: FastifyInstance, { config, db, clock }
       const next = safeNext((req.query as Record<string, unknown>).next);
       try {
         const { token, account, stage } = await signIn(db, ctxOf(req, clock.now()), deps, {
-          email, password: field(req.body, 'password'), userAgent: req.headers['user-agent'] ?? '', deviceId: req.deviceId,
+          email, password: field(req.body, 'password'), userAgent: req.headers['user-agent'] ?? '', deviceId: req.deviceId, replacesSessionId: req.sessionId,
         });
-        reply.setCookie(SESSION_COOKIE, token, { httpOnly: true, sameSite: 'lax', secure: config.cookieSecure, path: '/' });
+        // A new session id at every stage: the pre-session and any session this browser held end here.
+        setSessionCookie(reply, config, token);
+        clearAnonymousSession(reply);
         // Without security questions, the first page after a complete sign-in asks for them (recovery/questions.routes.ts).
         if (await hasSecurityQuestions(db, account.id)) reply.clearCookie(QUESTIONS_PROMPT_COOKIE, { path: '/' });
         else reply.setCookie(QUESTIONS_PROMPT_COOKIE, '1', { httpOnly: true, sameSite: 'lax', secure: config.cookieSecure, path: '/' });
@@ -53,6 +57,7 @@ export function registerSigninRoutes(app: FastifyInstance, { config, db, clock }
   app.post('/signout', { config: { allowPasswordChangePending: true, stages: ['mfa', 'enrol'] } }, async (req, reply) => {
     if (req.sessionId) await signOut(db, ctxOf(req, clock.now()), req.sessionId);
     reply.clearCookie(SESSION_COOKIE, { path: '/' });
+    clearAnonymousSession(reply);
     return reply.redirect('/signin', 303);
   });
 
@@ -62,9 +67,10 @@ export function registerSigninRoutes(app: FastifyInstance, { config, db, clock }
 
   app.post('/password/change', { config: { allowPasswordChangePending: true } }, async (req, reply) => {
     try {
-      await changeOwnPassword(db, ctxOf(req, clock.now()), req.sessionId!, {
+      const token = await changeOwnPassword(db, ctxOf(req, clock.now()), req.sessionId!, {
         current: field(req.body, 'current'), next: field(req.body, 'next'), confirm: field(req.body, 'confirm'),
       });
+      setSessionCookie(reply, config, token);
       return reply.redirect('/?changed=1', 303);
     } catch (err) {
       if (!(err instanceof Invalid)) throw err;

@@ -1,6 +1,5 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import cookie from '@fastify/cookie';
-import csrf from '@fastify/csrf-protection';
 import formbody from '@fastify/formbody';
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
@@ -36,6 +35,7 @@ import type { Db } from '../db/db.js';
 import type { Logger } from '../log/log.js';
 import { publicAssetsDir, viewPaths } from '../paths.js';
 import { registerAuth } from './auth.js';
+import { registerCsrf } from './csrf.js';
 import { registerErrorHandling } from './errors.js';
 import { registerHealthRoutes } from './health.routes.js';
 import './types.js';
@@ -82,12 +82,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     strictTransportSecurity: config.cookieSecure,
     crossOriginEmbedderPolicy: false,
   });
-  await app.register(csrf, {
-    sessionPlugin: '@fastify/cookie',
-    cookieKey: 'pw_csrf',
-    cookieOpts: { signed: true, httpOnly: true, sameSite: 'strict', secure: config.cookieSecure, path: '/' },
-    getToken: (req) => (req.body as Record<string, string> | undefined)?._csrf ?? (req.headers['x-csrf-token'] as string | undefined),
-  });
   await app.register(rateLimit, { global: false });
   await app.register(swagger, {
     openapi: {
@@ -107,13 +101,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     decorateReply: false,
   });
 
-  // CSRF on every state-changing portal request (a preHandler, so the form body is parsed).
-  // A request that matches no route changes nothing and is answered 404 (JSON under /api/).
-  app.addHook('preHandler', (req, reply, done) => {
-    const auth = req.routeOptions.config?.auth ?? 'session';
-    if (!req.routeOptions.url || auth === 'token' || ['GET', 'HEAD', 'OPTIONS'].includes(req.method)) return done();
-    app.csrfProtection(req, reply, done);
-  });
+  // CSRF on every state-changing portal request, bound to the session (csrf.ts). A request
+  // that matches no route changes nothing and is answered 404 (JSON under /api/).
+  await registerCsrf(app, config, cookieSecret);
 
   registerAuth(app, { db, clock, sessions: { idleMinutes: config.sessionIdleMinutes, absoluteHours: config.sessionAbsoluteHours } });
   registerErrorHandling(app, config);

@@ -11,6 +11,7 @@ import { canViewQuarantine } from '../../gateway/gateway.policy.js';
 import { canViewCases } from '../../compromise/compromise.policy.js';
 import { canRunSweep, canViewDisabledList } from '../../phones/phones.policy.js';
 import type { Config } from '../config/config.js';
+import { csrfTokenFor } from './csrf.js';
 
 export interface NavItem {
   href: string;
@@ -61,7 +62,7 @@ export function layoutContext(req: FastifyRequest, reply: FastifyReply, config: 
       ? { displayName: account.displayName, email: account.email, roleLabels: [...new Set(req.actor.roles.map((g) => ROLE_LABELS[g.role]))] }
       : undefined,
     nav: account && !account.mustChangePassword && req.sessionStage === 'full' ? navFor(req).filter((i) => PRIMARY.has(i.href)) : [],
-    csrfToken: reply.generateCsrf(),
+    csrfToken: csrfTokenFor(req, reply, config),
   };
 }
 
