@@ -54,10 +54,7 @@ const squeeze = (s: string): string => s.replace(/[^\p{L}\p{N}@]/gu, '');
  * @returns null when nothing claims it, else which field claims it and how (for the quarantine record)
  */
 export function platformClaim(fields: readonly { name: string; value: string }[], platformDomain: string): string | null {
-  const platform = platformDomain.toLowerCase();
-  const folded = foldedSkeleton(platform);
-  const noReply = squeeze(foldedSkeleton(`no-reply@${platform}`));
-  const noReplyLocal = squeeze(foldedSkeleton('noreply'));
+  const { platform, folded, noReply, noReplyLocal } = targetsOf(platformDomain);
   const looksPlatform = (d: string): boolean => d === folded || d.endsWith(`.${folded}`);
   for (const f of fields) {
     if (!ORIGINATOR_FIELDS.includes(f.name)) continue;
@@ -75,6 +72,18 @@ export function platformClaim(fields: readonly { name: string; value: string }[]
     }
   }
   return null;
+}
+
+interface Targets { platform: string; folded: string; noReply: string; noReplyLocal: string }
+let targets: Targets | null = null;
+
+/** The skeletons compared against, computed once per platform domain (this runs for every message). */
+function targetsOf(platformDomain: string): Targets {
+  const platform = platformDomain.toLowerCase();
+  if (targets?.platform !== platform) {
+    targets = { platform, folded: foldedSkeleton(platform), noReply: squeeze(foldedSkeleton(`no-reply@${platform}`)), noReplyLocal: squeeze(foldedSkeleton('noreply')) };
+  }
+  return targets;
 }
 
 function mailboxesIn(value: string): { name: string; address: string }[] {

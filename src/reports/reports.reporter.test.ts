@@ -85,4 +85,16 @@ describeEachDatabase('report mail: who the reporter is', (t) => {
     const shown = await getSampleFor(t.handle.db, testCtx(csoc), samples[0]!.id);
     assert.deepEqual(shown.reporters.map((x) => [x.address, x.verified]), [[s.reporter.email, true]]);
   });
+
+  test('signed, but with a second From address: not verified (whose report would it be?)', async () => {
+    const s = await scenario('two-from');
+    const report = Buffer.from(s.report.toString('binary').replace(`From: <${s.reporter.email}>`, `From: <${s.reporter.email}>, <helpdesk@evil.example>`), 'binary');
+    const signed = await dkimSign(report, { signatureData: [{ signingDomain: domain, selector, privateKey: orgKey }] } as unknown as Parameters<typeof dkimSign>[1]);
+    const r = await sendRaw(g.port, { from: s.reporter.email, to: [reportAddress], raw: Buffer.concat([Buffer.from(signed.signatures), report]) });
+    assert.equal(r.code, 250, r.response);
+    const rows = await stored(s.reporter.email);
+    assert.deepEqual(rows.map((x) => [x.reporter_verified, x.reporter_account_id]), [[0, null]]);
+    assert.deepEqual(await acks(s.reporter.email), []);
+    assert.deepEqual(await suspicions(s.colleague.id), []);
+  });
 });
