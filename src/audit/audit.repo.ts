@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import type { Db } from '../platform/db/db.js';
 import type { OrgScope } from '../directory/directory.policy.js';
 import { type AuditRecord, type ChainedRecord, hashEvent } from './audit.js';
+import { startsWithText } from '../platform/db/like.js';
 
 /**
  * Appends one event to the chain. Must run inside the transaction of the change it
@@ -80,7 +81,7 @@ export async function listEvents(db: Db, scope: OrgScope, q: AuditQuery): Promis
     query = query.where('organisation_id', 'in', scope.organisationIds);
   }
   if (q.beforeSeq !== undefined) query = query.where('seq', '<', q.beforeSeq);
-  if (q.action) query = query.where('action', 'like', `${q.action.replace(/[%_]/g, '')}%`);
+  if (q.action) query = query.where((eb) => startsWithText(eb.ref('action'), q.action!));
   const rows = await query.orderBy('seq', 'desc').limit(q.limit).execute();
   return rows.map(toRecord);
 }

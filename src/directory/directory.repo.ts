@@ -3,6 +3,7 @@ import type { Db } from '../platform/db/db.js';
 import type { AccountTable, OrganisationTable } from '../platform/db/schema.js';
 import type { Account, Organisation, Role, RoleGrant } from './directory.js';
 import type { OrgScope } from './directory.policy.js';
+import { containsText } from '../platform/db/like.js';
 
 /** The only place with directory SQL. Every query that returns organisation data takes a scope. */
 
@@ -71,8 +72,8 @@ export async function findOrganisationByCode(db: Db, code: string): Promise<Orga
 export async function listOrganisations(db: Db, scope: OrgScope, q: { search?: string; afterName?: string; limit: number }): Promise<Organisation[]> {
   let query = scoped(db.selectFrom('organisations').selectAll(), 'id', scope);
   if (q.search) {
-    const s = `%${q.search.toLowerCase().replace(/[%_\\]/g, '')}%`;
-    query = query.where((eb) => eb.or([eb(eb.fn('lower', ['name']), 'like', s), eb(eb.fn('lower', ['code']), 'like', s)]));
+    const s = q.search.toLowerCase();
+    query = query.where((eb) => eb.or([containsText(eb.fn<string>('lower', ['name']), s), containsText(eb.fn<string>('lower', ['code']), s)]));
   }
   if (q.afterName) query = query.where('name', '>', q.afterName);
   const rows = await query.orderBy('name').limit(q.limit).execute();
@@ -149,9 +150,9 @@ export async function listAccounts(db: Db, scope: OrgScope, q: AccountQuery): Pr
   let query = scoped(db.selectFrom('accounts').selectAll(), 'organisation_id', scope);
   if (q.organisationId) query = query.where('organisation_id', '=', q.organisationId);
   if (q.search) {
-    const s = q.search.toLowerCase().replace(/[%_\\]/g, '');
+    const s = q.search.toLowerCase();
     query = query.where((eb) =>
-      eb.or([eb.and([eb('email', '>=', s), eb('email', '<', s + '\uffff')]), eb(eb.fn('lower', ['display_name']), 'like', `%${s}%`)]),
+      eb.or([eb.and([eb('email', '>=', s), eb('email', '<', s + '\uffff')]), containsText(eb.fn<string>('lower', ['display_name']), s)]),
     );
   }
   if (q.afterEmail) query = query.where('email', '>', q.afterEmail);

@@ -2,7 +2,9 @@ import { sql, type RawBuilder, type SqlBool } from 'kysely';
 import { PRIVILEGED_ROLES, type Role, type RoleGrant } from '../directory/directory.js';
 import type { OrgScope } from '../directory/directory.policy.js';
 import type { Db } from '../platform/db/db.js';
-import { areaKey, isHighRiskArea, type AreaCoverage } from './coverage.js';
+import { areaKey, isHighRiskArea } from '../directory/directory.js';
+import type { AreaCoverage } from './coverage.js';
+import { containsText } from '../platform/db/like.js';
 
 /**
  * The SQL of MFA coverage. Whole organisations are counted by aggregates (one pass over
@@ -130,8 +132,8 @@ export async function requiredNotEnrolled(
     .where('a.organisation_id', '=', org.id)
     .where(requiredSql(org.highRiskAreas))
     .where(sql<SqlBool>`not ${enrolledSql}`);
-  const s = q.areaSearch?.trim().toLowerCase().replace(/[%_\\]/g, '');
-  if (s) query = query.where(sql<SqlBool>`lower(a.business_area) like ${`%${s}%`}`);
+  const s = q.areaSearch?.trim().toLowerCase();
+  if (s) query = query.where(containsText(sql<string>`lower(a.business_area)`, s));
   if (q.afterEmail) query = query.where('a.email', '>', q.afterEmail);
   return (await query.orderBy('a.email').limit(q.limit).execute()).map(toCoverageAccount);
 }

@@ -2,6 +2,7 @@ import type { Insertable, Selectable } from 'kysely';
 import type { Db } from '../platform/db/db.js';
 import type { CampaignKey } from './reports.js';
 import type { ReportSampleLinkTable, ReportSampleTable, ReportTable } from './reports.tables.js';
+import { endsWithText } from '../platform/db/like.js';
 
 /** SQL of report intake: blobs, reports, samples, links, campaigns. Handle first. */
 
@@ -142,7 +143,7 @@ export async function organisationDomainsAmong(db: Db, domains: readonly string[
 /** Organisation domains equal to or below `domain` (a block on it would catch the platform's own mail). */
 export async function organisationDomainsUnder(db: Db, domain: string): Promise<string[]> {
   return (await db.selectFrom('organisation_domains').select('domain')
-    .where((eb) => eb.or([eb('domain', '=', domain), eb('domain', 'like', `%.${domain.replace(/[%_\\]/g, '')}`)])).limit(5).execute()).map((r) => r.domain);
+    .where((eb) => eb.or([eb('domain', '=', domain), endsWithText(eb.ref('domain'), `.${domain}`)])).limit(5).execute()).map((r) => r.domain);
 }
 
 /** Organisations by id (names for the queue's reporter-organisation column and filter). */

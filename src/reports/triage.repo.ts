@@ -3,6 +3,7 @@ import type { Db } from '../platform/db/db.js';
 import type { SampleRow } from './reports.repo.js';
 import type { SampleStatus, Verdict } from './reports.js';
 import type { ReportCampaignTable, ReportNoteTable } from './reports.tables.js';
+import { containsText } from '../platform/db/like.js';
 
 /** SQL of the CSOC queue: filters, assignment, notes, verdicts, campaigns. Handle first. */
 
@@ -41,8 +42,8 @@ export async function listQueue(db: Db, f: QueueFilter): Promise<SampleRow[]> {
     q = q.where((eb) => eb.exists(eb.selectFrom('report_sample_links as l').select('l.sample_id').whereRef('l.sample_id', '=', 'report_samples.id').where('l.reporter_organisation_id', '=', org)));
   }
   if (f.search) {
-    const like = `%${f.search.toLowerCase().replace(/[%_\\]/g, '')}%`;
-    q = q.where((eb) => eb.or([eb(eb.fn('lower', ['subject']), 'like', like), eb('from_address', 'like', like)]));
+    const s = f.search.toLowerCase();
+    q = q.where((eb) => eb.or([containsText(eb.fn<string>('lower', ['subject']), s), containsText(eb.ref('from_address'), s)]));
   }
   if (f.before) {
     const b = f.before;
