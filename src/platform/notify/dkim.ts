@@ -117,8 +117,8 @@ export function signDkim(raw: Buffer, key: Pick<DkimKey, 'domain' | 'selector' |
     }
   }
   const bh = createHash('sha256').update(relaxedBody(body)).digest('base64');
-  const tags = [`v=1`, `a=rsa-sha256`, `c=relaxed/relaxed`, `d=${key.domain}`, `s=${key.selector}`, `t=${Math.floor(now.getTime() / 1000)}`, `h=${names.join(':')}`, `bh=${bh}`];
-  const unsigned = `DKIM-Signature: ${tags.join(';\r\n\t')};\r\n\tb=`;
+  const lines = [`v=1; a=rsa-sha256; c=relaxed/relaxed; d=${key.domain}; s=${key.selector}; t=${Math.floor(now.getTime() / 1000)}`, `h=${names.join(':')}`, `bh=${bh}`];
+  const unsigned = `DKIM-Signature: ${lines.join(';\r\n\t')};\r\n\tb=`;
   const b = createSign('RSA-SHA256').update(canon + relaxedField(unsigned).replace(/\r\n$/, ''), 'binary').sign(key.privateKeyPem, 'base64');
   return `${unsigned}${b.replace(/(.{72})(?=.)/g, '$1\r\n\t')}\r\n`;
 }
