@@ -36,7 +36,7 @@ describeEachDatabase('MFA single-use guards under concurrency', (t) => {
     return { account, organisationId: org.id, sessions };
   }
 
-  async function outcomes(db: Db, accountId: string, step: string): Promise<string[]> {
+  async function outcomes(db: Db, accountId: string, step: 'totp' | 'recovery'): Promise<string[]> {
     const rows = await db.selectFrom('signin_events').select('outcome').where('account_id', '=', accountId).where('step', '=', step).execute();
     return rows.map((r) => r.outcome).sort();
   }
