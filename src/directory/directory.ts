@@ -35,6 +35,17 @@ export type AccountStatus = (typeof ACCOUNT_STATUSES)[number];
 
 export const DEFAULT_HIGH_RISK_AREAS = ['Finance', 'HR'];
 
+/** Area names compare trimmed and without case ("finance" is Finance). */
+export function areaKey(area: string): string {
+  return area.trim().toLowerCase();
+}
+
+/** Whether `area` is in an organisation's high-risk list: the one home of that comparison (sign-in, coverage, reset review). */
+export function isHighRiskArea(area: string, highRiskAreas: readonly string[]): boolean {
+  const k = areaKey(area);
+  return k !== '' && highRiskAreas.some((a) => areaKey(a) === k);
+}
+
 export interface Organisation {
   id: string;
   code: string;

@@ -1,11 +1,12 @@
 import { recordAudit } from '../audit/audit.commands.js';
+import { isHighRiskArea } from '../directory/directory.js';
 import { authorizeManageAccount } from '../directory/directory.policy.js';
 import { findAccount, rolesOf } from '../directory/directory.repo.js';
 import type { Actor, Ctx } from '../platform/context.js';
 import type { Db } from '../platform/db/db.js';
 import { Conflict, Invalid, NotFound } from '../platform/errors/errors.js';
 import {
-  areaProblems, auditIds, isHighRiskArea, MAX_PASTED_ADDRESSES, parseAddressList, withHighRiskArea, type PastedAddress,
+  areaProblems, auditIds, MAX_PASTED_ADDRESSES, parseAddressList, withHighRiskArea, type PastedAddress,
 } from './coverage.js';
 import { requireActor, withReasons } from './coverage.commands.js';
 import { authorizeRequireMfa } from './coverage.policy.js';

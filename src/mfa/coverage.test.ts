@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { areaProblems, auditIds, filterAreas, gapOf, isHighRiskArea, parseAddressList, totalsOf, withHighRiskArea, type AreaCoverage } from './coverage.js';
+import { isHighRiskArea } from '../directory/directory.js';
+import { areaProblems, auditIds, filterAreas, gapOf, parseAddressList, totalsOf, withHighRiskArea, type AreaCoverage } from './coverage.js';
 
 const area = (businessArea: string, required: number, requiredEnrolled: number, highRisk = false): AreaCoverage =>
   ({ businessArea, total: required + 2, required, requiredEnrolled, enrolled: requiredEnrolled + 1, highRisk });

@@ -1,4 +1,4 @@
-import { isValidEmail, normaliseEmail } from '../directory/directory.js';
+import { isHighRiskArea, isValidEmail, normaliseEmail } from '../directory/directory.js';
 
 /**
  * Pure rules of the MFA coverage dashboard and of "require MFA" in bulk. Whether one
@@ -49,17 +49,6 @@ export interface CoverageFilter {
 export function filterAreas(areas: readonly AreaCoverage[], f: CoverageFilter): AreaCoverage[] {
   const s = f.search?.trim().toLowerCase();
   return areas.filter((a) => (!s || a.businessArea.toLowerCase().includes(s)) && (!f.gapsOnly || gapOf(a) > 0));
-}
-
-/** Area names compare as mfaReasons compares them: trimmed, without case. */
-export function areaKey(area: string): string {
-  return area.trim().toLowerCase();
-}
-
-/** Whether `area` is in the organisation's high-risk list (same comparison as sign-in). */
-export function isHighRiskArea(area: string, highRiskAreas: readonly string[]): boolean {
-  const k = areaKey(area);
-  return k !== '' && highRiskAreas.some((a) => areaKey(a) === k);
 }
 
 export const MAX_AREA_LENGTH = 100;

@@ -15,12 +15,13 @@ import {
   activateFactor, consumeRecoveryCode, deleteFactor, deletePendingFactors, type Factor, factorsOf, findFactor, insertFactor, recordTotpStep,
   renameFactor, replaceRecoveryCodes, unusedRecoveryCodeCount,
 } from './mfa.repo.js';
+import { totpSecretKey, useTotpCode } from './totp.commands.js';
 
 export interface MfaKeys {
   secretKey: Buffer;
 }
 
-const totpKey = (k: MfaKeys): Buffer => deriveKey(k.secretKey, 'totp-secrets');
+const totpKey = (k: MfaKeys): Buffer => totpSecretKey(k.secretKey);
 const recoveryKey = (k: MfaKeys): Buffer => deriveKey(k.secretKey, 'recovery-codes');
 
 function self(ctx: Ctx): NonNullable<Ctx['actor']> {
@@ -195,14 +196,7 @@ export async function finishSecondFactor(
 /** Checks an authenticator code for a session at the 'mfa' stage. Replays are refused. @throws as finishSecondFactor */
 export async function verifyTotpAtSignin(db: Db, ctx: Ctx, keys: MfaKeys, input: { sessionId: string; code: string; userAgent: string; deviceId: string | null }): Promise<SecondFactorResult> {
   const actor = self(ctx);
-  let matched: Factor | undefined;
-  for (const f of (await factorsOf(db, actor.accountId)).filter((x) => x.kind === 'totp' && x.secretEnc)) {
-    const step = checkTotp(decryptSecret(totpKey(keys), f.secretEnc!), input.code, ctx.now, f.lastStep);
-    if (step !== null && (await recordTotpStep(db, f.id, step, ctx.now.toISOString()))) {
-      matched = f;
-      break;
-    }
-  }
+  const matched = (await useTotpCode(db, keys.secretKey, actor.accountId, input.code, ctx.now)) ?? undefined;
   return finishSecondFactor(db, ctx, { ...input, accountId: actor.accountId, organisationId: actor.organisationId, step: 'totp', ok: matched !== undefined, factorId: matched?.id });
 }
 

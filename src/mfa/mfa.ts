@@ -1,5 +1,5 @@
 import { Secret, TOTP } from 'otpauth';
-import { isPrivileged, type RoleGrant } from '../directory/directory.js';
+import { isHighRiskArea, isPrivileged, type RoleGrant } from '../directory/directory.js';
 
 /**
  * Pure MFA rules: who must use MFA, and TOTP codes (RFC 6238: SHA-1, 6 digits, 30 s,
@@ -26,8 +26,7 @@ export interface MfaSubject {
 /** Whether an account must use MFA, and every reason why (empty when it need not). */
 export function mfaReasons(s: MfaSubject): MfaReason[] {
   const reasons: MfaReason[] = [];
-  const area = s.businessArea.trim().toLowerCase();
-  if (area && s.highRiskAreas.some((a) => a.trim().toLowerCase() === area)) reasons.push('high-risk-area');
+  if (isHighRiskArea(s.businessArea, s.highRiskAreas)) reasons.push('high-risk-area');
   if (isPrivileged(s.roles)) reasons.push('privileged-role');
   if (s.compromisedAt) reasons.push('compromised');
   if (s.mfaRequired) reasons.push('marked');

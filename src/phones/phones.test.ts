@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { describe, test } from 'node:test';
-import { checkMobile, DECIDING_DIGITS, inspectMobile, normaliseOptionalMobile, StoredMobileClassifier } from './phones.js';
+import { checkMobile, DECIDING_DIGITS, inspectMobile, isRegistrableMobile, normaliseOptionalMobile, StoredMobileClassifier } from './phones.js';
 
 const allowed = { allowCrownDependencies: true };
 const gbOnly = { allowCrownDependencies: false };
@@ -149,3 +149,14 @@ function firstDigits(alt: string): string {
   }
   return '0123456789';
 }
+
+test('a stored number is judged by the same rule, setting included (recovery uses this before trusting it)', () => {
+  const on = { allowCrownDependencies: true };
+  const off = { allowCrownDependencies: false };
+  assert.equal(isRegistrableMobile('+447400123456', off), true, 'Great Britain');
+  assert.equal(isRegistrableMobile('+447781123456', on), true, 'Guernsey while allowed');
+  assert.equal(isRegistrableMobile('+447781123456', off), false, 'Guernsey once the setting is off');
+  assert.equal(isRegistrableMobile('+441632960000', on), false, 'a landline');
+  assert.equal(isRegistrableMobile('+33612345678', on), false);
+  assert.equal(isRegistrableMobile(null, on), false);
+});

@@ -109,6 +109,11 @@ export function checkMobile(input: string, rule: MobileRule): MobileCheck {
   return applyRule(inspectMobile(input), rule);
 }
 
+/** Whether a stored number passes the rule now (recovery asks before using it as a second factor). */
+export function isRegistrableMobile(number: string | null, rule: MobileRule): boolean {
+  return number !== null && checkMobile(number, rule).ok;
+}
+
 /**
  * For forms and imports where the number is optional: empty means "no number" (null);
  * anything else must pass the rule.

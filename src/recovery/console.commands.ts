@@ -33,7 +33,7 @@ export interface ConsoleTarget {
 }
 
 /** What the console needs of the settings to judge an account. */
-export type ConsoleSettings = Pick<RecoverySettings, 'recoveryNewMobileDays'>;
+export type ConsoleSettings = Pick<RecoverySettings, 'recoveryNewMobileDays' | 'allowCrownDependencyMobiles'>;
 
 /**
  * The account, if the actor's console may reach it (its organisation in scope, and its

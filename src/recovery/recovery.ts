@@ -1,4 +1,4 @@
-import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
+import type { MobileRule } from '../phones/phones.js';
 import { keyedHash } from '../platform/crypto/secrets.js';
 
 /**
@@ -166,10 +166,11 @@ export function assessVerification(s: VerificationSubject): Assessment {
   return { ok: true, options: [] };
 }
 
-/** How long a mobile set by someone else is not a second factor. */
+/** What judging an account's mobile needs: the time, the delay for numbers set by someone else, and the UK-mobile rule. */
 export interface MobileTrustRule {
   now: Date;
   newMobileDays: number;
+  mobileRule: MobileRule;
 }
 
 /**
@@ -198,13 +199,6 @@ export function selfServiceAllowed(s: VerificationSubject): boolean {
   if (!a.ok || !s.ukMobile || !s.mobileTrusted) return false;
   if ((s.privileged || s.hasMfa) && !s.hasTotp) return false;
   return true;
-}
-
-/** Whether a number is a UK (+44) mobile number. */
-export function isUkMobile(number: string | null): boolean {
-  if (!number) return false;
-  const p = parsePhoneNumberFromString(number, 'GB');
-  return p !== undefined && p.countryCallingCode === '44' && p.isValid() && p.getType() === 'MOBILE';
 }
 
 /** The last 4 digits of a number, for "mobile ending 3456". */

@@ -8,7 +8,7 @@ import { newId } from '../platform/ids.js';
 import { enqueueNotification } from '../platform/notify/outbox.js';
 import { generateOneTimePassword, hashPassword } from '../signin/password.js';
 import { revokeAccountApiTokens, revokeAccountSessions, setPassword } from '../signin/signin.repo.js';
-import { cleanTicket, isUkMobile, isVerificationLocked } from './recovery.js';
+import { cleanTicket, isVerificationLocked } from './recovery.js';
 import { countFailedSince, loadVerifyThrottle, moveVerification, type Verification } from './recovery.repo.js';
 import { CHANNEL_TEXT } from './review.js';
 import { insertReset } from './review.repo.js';
@@ -110,7 +110,7 @@ export async function resetPassword(
     throw new Conflict('The caller has not passed the second check, so the password cannot be reset.');
   }
   if (isVerificationLocked(await loadVerifyThrottle(db, account.id), ctx.now)) throw new RateLimited('Verification of this account is locked after failed attempts. Try again later.');
-  if (input.delivery === 'sms' && !isUkMobile(account.mobile)) throw new Invalid('The password was not reset.', ['This account has no UK mobile number: show the temporary password instead.']);
+  if (input.delivery === 'sms' && !subject.ukMobile) throw new Invalid('The password was not reset.', ['This account has no UK mobile number: show the temporary password instead.']);
   if (input.delivery === 'sms' && !subject.mobileTrusted) {
     throw new Invalid('The password was not reset.', ['The mobile number on this account was changed recently by someone else, so the temporary password is not sent to it: show it instead.']);
   }

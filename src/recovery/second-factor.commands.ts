@@ -8,7 +8,8 @@ import { enqueueNotification } from '../platform/notify/outbox.js';
 import { isVerificationLocked, mobileEnding, newSmsCode, type SecondFactor } from './recovery.js';
 import { clearVerifyFailures, findVerification, loadVerifyThrottle, moveVerification, setSmsCode, type Verification } from './recovery.repo.js';
 import { type ConsoleSettings, type ConsoleTarget, loadForConsole, refuseUnlessVerifiable } from './console.commands.js';
-import { clockTime, countFailure, type RecoverySettings, smsCodeKey, totpCodeValid } from './verification.commands.js';
+import { clockTime, countFailure, type RecoverySettings, smsCodeKey } from './verification.commands.js';
+import { useTotpCode } from '../mfa/totp.commands.js';
 
 /**
  * The second step of a console verification (a code from the caller's authenticator app,
@@ -115,7 +116,7 @@ export async function passSecondFactor(
   if (!/^\d{6}$/.test(code)) throw new Invalid('Enter the 6-digit code.', ['Enter the 6-digit code the caller reads out.']);
   let passed: boolean;
   if (input.kind === 'totp') {
-    passed = await totpCodeValid(db, settings, v.accountId, code, ctx.now);
+    passed = (await useTotpCode(db, settings.secretKey, v.accountId, code, ctx.now)) !== null;
   } else {
     if (!v.smsCodeHash || !v.smsExpiresAt) throw new Invalid('Send a code first.', ['Send a code to the caller\'s mobile first.']);
     if (Date.parse(v.smsExpiresAt) <= ctx.now.getTime()) throw new Conflict(`The code sent by text message expired at ${clockTime(v.smsExpiresAt)}. Send a new one.`);

@@ -15,7 +15,8 @@ import {
 } from './recovery.repo.js';
 import { applyReset } from './reset.commands.js';
 import { decoyProfile, pickNextChallenge, seededRandom, type SelfServiceLimits, selfServiceRetryAfter } from './selfservice.js';
-import { charactersMatch, cleanCharacters, loadSubject, type RecoverySettings, totpCodeValid, trustRule } from './verification.commands.js';
+import { charactersMatch, cleanCharacters, loadSubject, type RecoverySettings, trustRule } from './verification.commands.js';
+import { useTotpCode } from '../mfa/totp.commands.js';
 import { notifySelfServiceFailures } from './verification.lock.js';
 
 /**
@@ -191,7 +192,7 @@ export async function finishSelfService(db: Db, ctx: Ctx, settings: SelfServiceS
   if (c.id !== state.c) return void (account && (await reasonAudit(db, ctx, account, 'challenge-changed')));
   const check = account && (await refusal(db, ctx, settings, account, state.l));
   const questionsOk = !!check && check.reason === null && charactersMatch(settings, account!.id, check.subject.questions, c.positions, chars);
-  const totpOk = questionsOk && (!check!.subject.hasTotp || (await totpCodeValid(db, settings, account!.id, input.code.replace(/\s+/g, ''), ctx.now)));
+  const totpOk = questionsOk && (!check!.subject.hasTotp || (await useTotpCode(db, settings.secretKey, account!.id, input.code.replace(/\s+/g, ''), ctx.now)) !== null);
   const passed = questionsOk && totpOk;
   const organisation = account ? await findOrganisation(db, account.organisationId, { all: true }) : undefined;
   await db.transaction().execute(async (trx) => {

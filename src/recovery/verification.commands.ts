@@ -1,16 +1,16 @@
 import { recordAudit } from '../audit/audit.commands.js';
-import { type Account, isPrivileged, type Organisation, type RoleGrant } from '../directory/directory.js';
+import { type Account, isHighRiskArea, isPrivileged, type Organisation, type RoleGrant } from '../directory/directory.js';
 import { rolesOf } from '../directory/directory.repo.js';
 import { randomInt } from 'node:crypto';
-import { checkTotp } from '../mfa/mfa.js';
-import { factorsOf, recordTotpStep } from '../mfa/mfa.repo.js';
+import { factorsOf } from '../mfa/mfa.repo.js';
+import { isRegistrableMobile } from '../phones/phones.js';
 import type { Config } from '../platform/config/config.js';
 import type { Ctx } from '../platform/context.js';
 import { decryptSecret, deriveKey, sameHex } from '../platform/crypto/secrets.js';
 import type { Db } from '../platform/db/db.js';
 import { newId } from '../platform/ids.js';
 import {
-  type Assessment, assessVerification, charHash, type ChallengePosition, isUkMobile, mobileTrusted, type MobileTrustRule, normaliseTypedChar, pickChallenge,
+  type Assessment, assessVerification, charHash, type ChallengePosition, mobileTrusted, type MobileTrustRule, normaliseTypedChar, pickChallenge,
   type VerificationSubject,
 } from './recovery.js';
 import { notifyVerificationLocked } from './verification.lock.js';
@@ -26,13 +26,13 @@ import { addVerifyFailure, type Challenge, findChallenge, insertChallengeIfNone,
 export type RecoverySettings = Pick<
   Config,
   'secretKey' | 'recoveryMaxFailures' | 'recoveryLockMinutes' | 'recoveryVerificationMinutes' | 'recoverySmsCodeMinutes' | 'recoveryReviewIntervalDays'
-  | 'recoveryWorkingHours' | 'recoveryTimeZone' | 'recoveryUnusualVolumePerDay' | 'recoveryNewMobileDays'
+  | 'recoveryWorkingHours' | 'recoveryTimeZone' | 'recoveryUnusualVolumePerDay' | 'recoveryNewMobileDays' | 'allowCrownDependencyMobiles'
   | 'csocEmail' | 'platformDomain'
 >;
 
 /** The mobile-trust rule of these settings at `now`. */
-export function trustRule(settings: Pick<Config, 'recoveryNewMobileDays'>, now: Date): MobileTrustRule {
-  return { now, newMobileDays: settings.recoveryNewMobileDays };
+export function trustRule(settings: Pick<Config, 'recoveryNewMobileDays' | 'allowCrownDependencyMobiles'>, now: Date): MobileTrustRule {
+  return { now, newMobileDays: settings.recoveryNewMobileDays, mobileRule: { allowCrownDependencies: settings.allowCrownDependencyMobiles } };
 }
 
 export const answerKey = (s: { secretKey: Buffer }): Buffer => deriveKey(s.secretKey, 'security-answers');
@@ -51,15 +51,14 @@ export async function loadSubject(db: Db, account: Account, trust: MobileTrustRu
     status: account.status, statusReason: account.statusReason, compromisedAt: account.compromisedAt,
     privileged: isPrivileged(roles),
     hasTotp: factors.some((f) => f.kind === 'totp' && f.secretEnc !== null), hasMfa: factors.length > 0,
-    ukMobile: isUkMobile(account.mobile), mobileTrusted: mobileTrusted(account, trust), questionsSet: questions.length === 3,
+    ukMobile: isRegistrableMobile(account.mobile, trust.mobileRule), mobileTrusted: mobileTrusted(account, trust), questionsSet: questions.length === 3,
   };
   return { ...s, roles, questions, assessment: assessVerification(s) };
 }
 
 /** Whether an account's business area is one its organisation marks high-risk. */
 export function isHighRisk(account: Account, org: Organisation | undefined): boolean {
-  const area = account.businessArea.trim().toLowerCase();
-  return area !== '' && (org?.highRiskAreas ?? []).some((a) => a.trim().toLowerCase() === area);
+  return isHighRiskArea(account.businessArea, org?.highRiskAreas ?? []);
 }
 
 /**
@@ -99,16 +98,6 @@ export function charactersMatch(settings: { secretKey: Buffer }, accountId: stri
     if (!stored || !sameHex(stored, typed)) ok = false;
   });
   return ok;
-}
-
-/** Checks an authenticator code against the account's TOTP factors; a used code is refused (replay protection). */
-export async function totpCodeValid(db: Db, settings: { secretKey: Buffer }, accountId: string, code: string, now: Date): Promise<boolean> {
-  const key = deriveKey(settings.secretKey, 'totp-secrets');
-  for (const f of (await factorsOf(db, accountId)).filter((x) => x.kind === 'totp' && x.secretEnc)) {
-    const step = checkTotp(decryptSecret(key, f.secretEnc!), code, now, f.lastStep);
-    if (step !== null && (await recordTotpStep(db, f.id, step, now.toISOString()))) return true;
-  }
-  return false;
 }
 
 export interface FailureOutcome {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { grantsFor, PRIVILEGED_ROLES, type Role } from '../../directory/directory.js';
 import { newTotpSecret } from '../../mfa/mfa.js';
 import { insertFactor } from '../../mfa/mfa.repo.js';
+import { totpSecretKey } from '../../mfa/totp.commands.js';
 import { deriveKey, encryptSecret } from '../crypto/secrets.js';
 import assert from 'node:assert/strict';
 import type { FastifyInstance } from 'fastify';
@@ -70,7 +71,7 @@ export async function enrolTestTotp(db: Db, accountId: string): Promise<string> 
   const secret = newTotpSecret();
   await insertFactor(db, {
     id: randomUUID(), accountId, kind: 'totp', name: 'Test phone', status: 'active',
-    secretEnc: encryptSecret(deriveKey(Buffer.from(TEST_SECRET_KEY, 'hex'), 'totp-secrets'), secret),
+    secretEnc: encryptSecret(totpSecretKey(Buffer.from(TEST_SECRET_KEY, 'hex')), secret),
     credentialId: null, publicKey: null, signCount: null, transports: [], createdAt: new Date().toISOString(),
   });
   return secret;
