@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
+import { grantsFor } from '../directory/directory.js';
+import { replaceRoles } from '../directory/directory.repo.js';
 import { totpCode } from '../mfa/mfa.js';
 import { ANON_COOKIE } from '../platform/http/csrf.js';
 import { describeEachDatabase } from '../platform/testing/databases.js';
@@ -87,6 +89,26 @@ describeEachDatabase('session renewal and session-bound CSRF', (t) => {
     assert.notEqual(afterChange, full, 'a new id once the password change lets the session reach everything');
     assert.equal(await authenticates(app, afterChange), true);
     assert.equal(await authenticates(app, full), false);
+  });
+
+  test('a change of roles renews the session at its next request; the old id no longer authenticates', async () => {
+    const u = await makeAccount(t.handle.db, { organisationId: org.id });
+    const c = new TestClient(app, clock);
+    await c.signIn(u.email, TEST_PASSWORD);
+    const before = c.jar.get(SESSION_COOKIE)!;
+    assert.equal((await c.get('/security/sessions')).status, 200);
+    assert.equal(c.jar.get(SESSION_COOKIE), before, 'no renewal while nothing changes');
+    await replaceRoles(t.handle.db, u.id, grantsFor(['user', 'local-admin'], org.id));
+    const page = await c.get('/security/sessions');
+    assert.equal(page.status, 200);
+    const renewed = c.jar.get(SESSION_COOKIE)!;
+    assert.ok(renewed && renewed !== before, 'a new id for the new privileges');
+    assert.equal(await authenticates(app, before), false);
+    assert.equal(await authenticates(app, renewed), true);
+    assert.equal(c.jar.get(SESSION_COOKIE), renewed, 'renewed once');
+    // The page answered with the renewal carries tokens of the renewed session.
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(page.body)![1]!;
+    assert.equal((await c.post('/security/sessions/revoke-others', {}, { csrf })).status, 303, "the renewed page's token works");
   });
 
   test("a CSRF token and cookie taken from another browser's session are refused (403)", async () => {

@@ -13,7 +13,7 @@ import { isPasswordExpired } from '../reminders/reminders.js';
 import { passwordPolicyOf, requirePasswordChange } from '../reminders/reminders.repo.js';
 import { afterFailure, afterSuccess, isLocked } from './lockout.js';
 import { dummyHash, hashPassword, passwordProblems, verifyPassword } from './password.js';
-import { hashSecret, newSecret, sessionIsLive, shouldTouch } from './signin.js';
+import { hashSecret, newSecret, privilegeFingerprint, sessionIsLive, shouldTouch } from './signin.js';
 import {
   findSession, insertSession, insertSigninEvent, loadThrottle, renewSession, revokeAccountSessions, revokeSession, saveThrottle, type SessionStage, setPassword, touchSession,
 } from './signin.repo.js';
@@ -94,12 +94,13 @@ export async function signIn(
   const hasFactors = (await factorsOf(db, account.id)).length > 0;
   const stage: SessionStage = hasFactors ? 'mfa' : (await mfaRequiredFor(db, plain)) ? 'enrol' : 'full';
   const token = newSecret();
+  const privileges = privilegeFingerprint(await rolesOf(db, account.id));
   await db.transaction().execute(async (trx) => {
     if (input.replacesSessionId) await revokeSession(trx, input.replacesSessionId, now);
     await insertSession(trx, {
       id: hashSecret(token), accountId: account.id, createdAt: now, lastSeenAt: now,
       expiresAt: new Date(ctx.now.getTime() + deps.policy.absoluteHours * 3_600_000).toISOString(),
-      ip: ctx.ip ?? '', userAgent: input.userAgent, stage, deviceId: input.deviceId, mfaAt: null,
+      ip: ctx.ip ?? '', userAgent: input.userAgent, stage, deviceId: input.deviceId, mfaAt: null, privileges,
     });
     // The counter resets only when sign-in is complete: a correct password must not
     // clear failures of the second factor.
@@ -123,7 +124,9 @@ export async function signIn(
  * caller's transaction. @returns the new cookie value (stored only as a hash)
  * @throws Unauthenticated when the session is no longer live
  */
-export async function renewSessionToken(trx: Db, sessionId: string, now: string, changes: { stage?: SessionStage; mfaAt?: string } = {}): Promise<string> {
+export async function renewSessionToken(
+  trx: Db, sessionId: string, now: string, changes: { stage?: SessionStage; mfaAt?: string; privileges?: string } = {},
+): Promise<string> {
   const token = newSecret();
   if (!(await renewSession(trx, sessionId, hashSecret(token), now, changes))) throw new Unauthenticated();
   return token;
@@ -131,21 +134,42 @@ export async function renewSessionToken(trx: Db, sessionId: string, now: string,
 
 export interface ResolvedSession {
   sessionId: string;
+  /** Set when the account's privileges changed since the id was issued: the session now goes by this new cookie value. */
+  renewedToken: string | null;
   stage: SessionStage;
   deviceId: string | null;
   account: Account;
   actor: Actor;
 }
 
-/** The live session for a cookie value, or null (expired, idle, revoked, or account not active). */
+/**
+ * The live session for a cookie value, or null (expired, idle, revoked, or account not
+ * active). When the account's roles changed since the session's id was issued, the
+ * session is renewed under a new id first (`renewedToken`; the old value stops working),
+ * so that a privilege change, like a stage change, never keeps a known id.
+ */
 export async function resolveSession(db: Db, token: string, now: Date, policy: SessionPolicy): Promise<ResolvedSession | null> {
   if (!token || token.length > 200) return null;
   const session = await findSession(db, hashSecret(token));
   if (!session || !sessionIsLive(session, now, policy.idleMinutes)) return null;
   const account = await findAccount(db, session.accountId, { all: true });
   if (!account || account.status !== 'active') return null;
-  if (shouldTouch(session.lastSeenAt, now)) await touchSession(db, session.id, now.toISOString());
-  return { sessionId: session.id, stage: session.stage, deviceId: session.deviceId, account, actor: await actorFor(db, account) };
+  const actor = await actorFor(db, account);
+  const privileges = privilegeFingerprint(actor.roles);
+  let sessionId = session.id;
+  let renewedToken: string | null = null;
+  if (session.privileges !== privileges) {
+    // Another request may have renewed it a moment ago: then this old value is simply dead.
+    renewedToken = await db.transaction().execute((trx) => renewSessionToken(trx, session.id, now.toISOString(), { privileges })).catch((err: unknown) => {
+      if (err instanceof Unauthenticated) return null;
+      throw err;
+    });
+    if (!renewedToken) return null;
+    sessionId = hashSecret(renewedToken);
+  } else if (shouldTouch(session.lastSeenAt, now)) {
+    await touchSession(db, session.id, now.toISOString());
+  }
+  return { sessionId, renewedToken, stage: session.stage, deviceId: session.deviceId, account, actor };
 }
 
 export async function signOut(db: Db, ctx: Ctx, sessionId: string): Promise<void> {

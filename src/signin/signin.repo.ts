@@ -15,6 +15,8 @@ export interface SessionRow {
   mfaAt: string | null;
   challenge: string | null;
   challengeExpiresAt: string | null;
+  /** Fingerprint of the account's roles when the id was issued (null: before fingerprints were kept). */
+  privileges: string | null;
   createdAt: string;
   lastSeenAt: string;
   expiresAt: string;
@@ -23,12 +25,12 @@ export interface SessionRow {
   revokedAt: string | null;
 }
 
-export async function insertSession(trx: Db, s: Omit<SessionRow, 'revokedAt' | 'challenge' | 'challengeExpiresAt'>): Promise<void> {
+export async function insertSession(trx: Db, s: Omit<SessionRow, 'revokedAt' | 'challenge' | 'challengeExpiresAt' | 'privileges'> & { privileges?: string | null }): Promise<void> {
   await trx
     .insertInto('sessions')
     .values({
       id: s.id, account_id: s.accountId, created_at: s.createdAt, last_seen_at: s.lastSeenAt, expires_at: s.expiresAt, ip: s.ip,
-      user_agent: s.userAgent.slice(0, 500), revoked_at: null, stage: s.stage, device_id: s.deviceId, mfa_at: s.mfaAt,
+      user_agent: s.userAgent.slice(0, 500), revoked_at: null, stage: s.stage, device_id: s.deviceId, mfa_at: s.mfaAt, privileges: s.privileges ?? null,
     })
     .execute();
 }
@@ -39,13 +41,15 @@ export async function insertSession(trx: Db, s: Omit<SessionRow, 'revokedAt' | '
  * id takes its place, keeping its creation and expiry. Run it in the transaction of the
  * change that calls for it. @returns false when the old session was not live (nothing changed)
  */
-export async function renewSession(trx: Db, id: string, newId: string, at: string, changes: { stage?: SessionStage; mfaAt?: string } = {}): Promise<boolean> {
+export async function renewSession(
+  trx: Db, id: string, newId: string, at: string, changes: { stage?: SessionStage; mfaAt?: string; privileges?: string } = {},
+): Promise<boolean> {
   const r = await trx.updateTable('sessions').set({ revoked_at: at }).where('id', '=', id).where('revoked_at', 'is', null).executeTakeFirst();
   if (Number(r.numUpdatedRows) !== 1) return false;
   const old = (await findSession(trx, id))!;
   await insertSession(trx, {
     id: newId, accountId: old.accountId, createdAt: old.createdAt, lastSeenAt: at, expiresAt: old.expiresAt, ip: old.ip, userAgent: old.userAgent,
-    stage: changes.stage ?? old.stage, deviceId: old.deviceId, mfaAt: changes.mfaAt ?? old.mfaAt,
+    stage: changes.stage ?? old.stage, deviceId: old.deviceId, mfaAt: changes.mfaAt ?? old.mfaAt, privileges: changes.privileges ?? old.privileges,
   });
   return true;
 }
@@ -76,6 +80,7 @@ function toSession(r: Selectable<SessionTable>): SessionRow {
   return {
     id: r.id, accountId: r.account_id, createdAt: r.created_at, lastSeenAt: r.last_seen_at, expiresAt: r.expires_at, ip: r.ip, userAgent: r.user_agent,
     revokedAt: r.revoked_at, stage: r.stage, deviceId: r.device_id, mfaAt: r.mfa_at, challenge: r.challenge, challengeExpiresAt: r.challenge_expires_at,
+    privileges: r.privileges,
   };
 }
 

@@ -36,3 +36,11 @@ export function sessionIsLive(s: SessionTimes, now: Date, idleMinutes: number): 
 export function shouldTouch(lastSeenAt: string, now: Date): boolean {
   return now.getTime() - Date.parse(lastSeenAt) >= 60_000;
 }
+
+/**
+ * A fingerprint of an account's privileges (its roles and their scopes, in any order).
+ * A session remembers the one its id was issued under; when they differ, it is renewed.
+ */
+export function privilegeFingerprint(roles: readonly { role: string; scope: string }[]): string {
+  return hashSecret(roles.map((g) => `${g.role}@${g.scope}`).sort().join('\n'));
+}

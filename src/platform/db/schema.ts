@@ -78,6 +78,8 @@ export interface SessionTable {
   /** Pending WebAuthn challenge (base64url) and its expiry. */
   challenge: string | null;
   challenge_expires_at: string | null;
+  /** Fingerprint of the account's roles when the id was issued: a change renews the session. */
+  privileges: string | null;
 }
 
 export interface MfaFactorTable {

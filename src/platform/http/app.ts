@@ -105,7 +105,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // that matches no route changes nothing and is answered 404 (JSON under /api/).
   await registerCsrf(app, config, cookieSecret);
 
-  registerAuth(app, { db, clock, sessions: { idleMinutes: config.sessionIdleMinutes, absoluteHours: config.sessionAbsoluteHours } });
+  registerAuth(app, { db, clock, config, sessions: { idleMinutes: config.sessionIdleMinutes, absoluteHours: config.sessionAbsoluteHours } });
   registerErrorHandling(app, config);
   registerHealthRoutes(app, db);
   const routeDeps = { config, db, clock };

@@ -2,7 +2,9 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { resolveSession, type SessionPolicy } from '../../signin/signin.commands.js';
 import { resolveApiToken } from '../../signin/tokens.commands.js';
 import { DEVICE_COOKIE, SESSION_COOKIE } from '../../signin/signin.js';
+import { setSessionCookie } from '../../signin/session.cookie.js';
 import type { Clock } from '../clock.js';
+import type { Config } from '../config/config.js';
 import type { Db } from '../db/db.js';
 import { Unauthenticated } from '../errors/errors.js';
 
@@ -14,7 +16,7 @@ import { Unauthenticated } from '../errors/errors.js';
  *   the API cannot be driven cross-site by a browser (no CSRF surface).
  * - 'none': public routes (sign-in page, health, assets).
  */
-export function registerAuth(app: FastifyInstance, deps: { db: Db; clock: Clock; sessions: SessionPolicy }): void {
+export function registerAuth(app: FastifyInstance, deps: { db: Db; clock: Clock; sessions: SessionPolicy; config: Config }): void {
   app.decorateRequest('actor', null);
   app.decorateRequest('account', null);
   app.decorateRequest('sessionId', null);
@@ -40,6 +42,7 @@ export function registerAuth(app: FastifyInstance, deps: { db: Db; clock: Clock;
     const cookie = req.cookies[SESSION_COOKIE];
     const resolved = cookie ? await resolveSession(deps.db, cookie, deps.clock.now(), deps.sessions) : null;
     if (resolved) {
+      if (resolved.renewedToken) setSessionCookie(reply, deps.config, resolved.renewedToken); // privileges changed: a new id
       req.actor = resolved.actor;
       req.account = resolved.account;
       req.sessionId = resolved.sessionId;

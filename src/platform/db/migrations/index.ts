@@ -10,6 +10,7 @@ import * as m008 from './2026-11-30T08-reports.js';
 import * as m009 from './2026-12-08T01-mobile-change.js';
 import * as m010 from './2026-12-08T03-selfservice-throttle.js';
 import * as m011 from './2026-12-08T02-token-mfa.js';
+import * as m012 from './2026-12-08T04-session-privileges.js';
 
 /** Every migration in order. Names are dated and never change once released. */
 export const migrations: Record<string, Migration> = {
@@ -24,4 +25,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-08T01-mobile-change': m009,
   '2026-12-08T03-selfservice-throttle': m010,
   '2026-12-08T02-token-mfa': m011,
+  '2026-12-08T04-session-privileges': m012,
 };
