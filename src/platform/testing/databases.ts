@@ -50,6 +50,20 @@ export async function createTestDatabase(dialect: DialectName): Promise<Database
   };
 }
 
+/**
+ * A fresh, migrated database of `dialect` for one test, removed when `fn` ends. For tests
+ * of behaviour over a whole table (the audit chain, a purge, a global count), which would
+ * otherwise see the rows of the suite's other tests and have to assert `>=`.
+ */
+export async function withOwnDatabase<T>(dialect: DialectName, fn: (handle: DatabaseHandle & { url: string }) => Promise<T>): Promise<T> {
+  const handle = await createTestDatabase(dialect);
+  try {
+    return await fn(handle);
+  } finally {
+    await handle.drop();
+  }
+}
+
 export interface DbContext {
   readonly dialect: DialectName;
   /** The open handle; valid inside tests (set up in `before`). */
