@@ -1,5 +1,6 @@
 import { domainToASCII } from 'node:url';
 import { decodeText, leaves, parseMime } from './mime.js';
+import { type RuleLifetime, ruleInForce } from './blocks.js';
 import type { BlockKind } from './reports.js';
 import { decodeHtmlEntities } from './urls.js';
 
@@ -9,11 +10,11 @@ import { decodeHtmlEntities } from './urls.js';
  * scanned for links only when link-domain rules exist.
  */
 
-export interface ActiveRule {
+/** A rule loaded in force; it may expire while held (the matcher asks `ruleInForce` each time). */
+export interface ActiveRule extends RuleLifetime {
   id: string;
   kind: BlockKind;
   value: string;
-  expiresAt: string | null;
 }
 
 export interface RuleHit {
@@ -83,10 +84,10 @@ export class BlockMatcher {
     return this.addresses.size + this.senderDomains.size + this.urlDomains.size;
   }
 
-  /** The first live rule the message matches: sender address, then sender domain, then link domain. */
+  /** The first rule in force at `nowIso` the message matches: sender address, then sender domain, then link domain. */
   match(raw: Buffer, envelope: { mailFrom: string; headerFrom: string | null }, nowIso: string): RuleHit | null {
     if (this.size === 0) return null;
-    const live = (r: ActiveRule | undefined): r is ActiveRule => !!r && (r.expiresAt === null || r.expiresAt > nowIso);
+    const live = (r: ActiveRule | undefined): r is ActiveRule => !!r && ruleInForce(r, nowIso);
     const senders = [bareAddress(envelope.mailFrom), bareAddress(envelope.headerFrom)].filter((a): a is string => !!a);
     for (const a of senders) {
       const r = this.addresses.get(a);

@@ -5,6 +5,7 @@ import type { Db } from '../platform/db/db.js';
 import { Conflict, Invalid, NotFound } from '../platform/errors/errors.js';
 import { newId } from '../platform/ids.js';
 import { asciiHost } from './blocklist.js';
+import { ruleInForce } from './blocks.js';
 import { findBlockRule, findLiveRule, insertBlockRule, liftBlockRule, listBlockRules, type BlockRuleRow } from './blocks.repo.js';
 import { blockExpiry, checkBlockValue, type BlockKind } from './reports.js';
 import { authorizeTriage } from './reports.policy.js';
@@ -80,8 +81,13 @@ export async function liftBlockRuleFor(db: Db, ctx: Ctx, id: string): Promise<vo
   });
 }
 
+/** A block rule as the pages show it: the row, and whether it is in force now (`ruleInForce`). */
+export type BlockRuleView = BlockRuleRow & { inForce: boolean };
+
 /** Block rules newest first: those in force, or all (lifted and expired too). @throws Forbidden */
-export async function listBlockRulesFor(db: Db, ctx: Ctx, q: { all?: boolean; sampleId?: string; limit?: number }): Promise<BlockRuleRow[]> {
+export async function listBlockRulesFor(db: Db, ctx: Ctx, q: { all?: boolean; sampleId?: string; limit?: number }): Promise<BlockRuleView[]> {
   authorizeTriage(ctx.actor);
-  return listBlockRules(db, { activeAt: q.all ? undefined : ctx.now.toISOString(), sampleId: q.sampleId, limit: Math.min(q.limit ?? 200, 1000) });
+  const now = ctx.now.toISOString();
+  const rows = await listBlockRules(db, { activeAt: q.all ? undefined : now, sampleId: q.sampleId, limit: Math.min(q.limit ?? 200, 1000) });
+  return rows.map((r) => ({ ...r, inForce: ruleInForce({ liftedAt: r.lifted_at, expiresAt: r.expires_at }, now) }));
 }

@@ -1,5 +1,6 @@
-import type { Insertable, Selectable } from 'kysely';
+import type { ExpressionBuilder, ExpressionWrapper, Insertable, Selectable, SqlBool } from 'kysely';
 import type { Db } from '../platform/db/db.js';
+import type { Database } from '../platform/db/schema.js';
 import type { ActiveRule } from './blocklist.js';
 import type { BlockKind } from './reports.js';
 import type { BlockRuleTable } from './reports.tables.js';
@@ -8,13 +9,20 @@ import type { BlockRuleTable } from './reports.tables.js';
 
 export type BlockRuleRow = Selectable<BlockRuleTable>;
 
-/** Rules in force at `now`: not lifted, not expired. */
+/**
+ * `ruleInForce` (blocks.ts) as a WHERE condition: not lifted, and not expired at `now`.
+ * ISO instants compare as text in both databases, as they do in the pure rule.
+ */
+export function inForceAt(now: string) {
+  return (eb: ExpressionBuilder<Database, 'block_rules'>): ExpressionWrapper<Database, 'block_rules', SqlBool> =>
+    eb.and([eb('lifted_at', 'is', null), eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)])]);
+}
+
+/** Rules in force at `now`. */
 export async function activeBlockRules(db: Db, now: string): Promise<ActiveRule[]> {
-  const rows = await db.selectFrom('block_rules').select(['id', 'kind', 'value', 'expires_at'])
-    .where('lifted_at', 'is', null)
-    .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
-    .orderBy('created_at').execute();
-  return rows.map((r) => ({ id: r.id, kind: r.kind, value: r.value, expiresAt: r.expires_at }));
+  const rows = await db.selectFrom('block_rules').select(['id', 'kind', 'value', 'expires_at', 'lifted_at'])
+    .where(inForceAt(now)).orderBy('created_at').execute();
+  return rows.map((r) => ({ id: r.id, kind: r.kind, value: r.value, expiresAt: r.expires_at, liftedAt: r.lifted_at }));
 }
 
 /** The change counter every gateway process polls. */
@@ -47,17 +55,13 @@ export async function findBlockRule(db: Db, id: string): Promise<BlockRuleRow | 
 
 /** A rule of this kind and value in force at `now`, if any (no duplicates). */
 export async function findLiveRule(db: Db, kind: BlockKind, value: string, now: string): Promise<BlockRuleRow | undefined> {
-  return db.selectFrom('block_rules').selectAll().where('kind', '=', kind).where('value', '=', value).where('lifted_at', 'is', null)
-    .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)])).executeTakeFirst();
+  return db.selectFrom('block_rules').selectAll().where('kind', '=', kind).where('value', '=', value).where(inForceAt(now)).executeTakeFirst();
 }
 
 /** Rules newest first: in force, or every rule including lifted and expired ones. */
 export async function listBlockRules(db: Db, q: { activeAt?: string; sampleId?: string; limit: number }): Promise<BlockRuleRow[]> {
   let query = db.selectFrom('block_rules').selectAll().orderBy('created_at', 'desc').orderBy('id', 'desc').limit(q.limit);
-  if (q.activeAt) {
-    const at = q.activeAt;
-    query = query.where('lifted_at', 'is', null).where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', at)]));
-  }
+  if (q.activeAt) query = query.where(inForceAt(q.activeAt));
   if (q.sampleId) query = query.where('sample_id', '=', q.sampleId);
   return query.execute();
 }

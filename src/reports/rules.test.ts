@@ -65,9 +65,9 @@ describe('block rules', () => {
 
   test('the matcher: sender address, sender domain and below, link domains in decoded bodies; expiry', () => {
     const m = new BlockMatcher([
-      { id: 'r1', kind: 'sender-address', value: 'ceo@spoof.example', expiresAt: null },
-      { id: 'r2', kind: 'sender-domain', value: 'bad-sender.example', expiresAt: null },
-      { id: 'r3', kind: 'url-domain', value: 'evil-phish.example', expiresAt: '2026-06-01T00:00:00.000Z' },
+      { id: 'r1', kind: 'sender-address', value: 'ceo@spoof.example', expiresAt: null, liftedAt: null },
+      { id: 'r2', kind: 'sender-domain', value: 'bad-sender.example', expiresAt: null, liftedAt: null },
+      { id: 'r3', kind: 'url-domain', value: 'evil-phish.example', expiresAt: '2026-06-01T00:00:00.000Z', liftedAt: null },
     ]);
     const now = '2026-03-01T00:00:00.000Z';
     const clean = phishMessage({ url: 'https://fine.example/', from: 'a@fine.example' });
