@@ -37,7 +37,7 @@ export function csrfTokenFor(req: FastifyRequest, reply: FastifyReply, config: C
     reply.setCookie(ANON_COOKIE, value, { httpOnly: true, sameSite: 'strict', secure: config.cookieSecure, path: '/' });
     req.cookies[ANON_COOKIE] = value; // later tokens of this response use the same pre-session
   }
-  return reply.generateCsrf({ userInfo: csrfBinding(req) } as Parameters<FastifyReply['generateCsrf']>[0]);
+  return reply.generateCsrf({ userInfo: csrfBinding(req) });
 }
 
 /** Ends the anonymous pre-session (at sign-in and sign-out), so the next one is new. */
