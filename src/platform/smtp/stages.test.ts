@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { StageFailed, runStage } from './stages.js';
+import { type Stage, StageFailed, applyStage, runStage } from './stages.js';
 
 const spec = (onFailure: 'tempfail' | 'skip' = 'tempfail', timeoutMs = 50) => ({ name: 'demo', timeoutMs, onFailure });
 
@@ -27,4 +27,43 @@ test('a stage that never finishes times out; a late result still reaches onLate'
   await slow;
   await new Promise((r) => setImmediate(r));
   assert.deepEqual(late, ['done']);
+});
+
+test('a synchronous stage cannot be interrupted: one that ran past its limit fails when it returns', async () => {
+  const busy = (ms: number) => () => {
+    const until = performance.now() + ms;
+    while (performance.now() < until) { /* busy */ }
+    return 'done';
+  };
+  assert.equal(await runStage(spec('tempfail', 200), busy(1)), 'done');
+  await assert.rejects(runStage(spec('tempfail', 20), busy(40)), (e: unknown) => e instanceof StageFailed && e.kind === 'timeout');
+  assert.equal(await runStage(spec('tempfail', 0), busy(40)), 'done', '0: no limit');
+});
+
+test('a stage that timed out sees signal.expired, so its late work can tell it no longer counts', async () => {
+  let seen: boolean | null = null;
+  await assert.rejects(runStage(spec('tempfail', 20), async (signal) => {
+    await new Promise((r) => setTimeout(r, 60));
+    seen = signal.expired;
+  }), StageFailed);
+  await new Promise((r) => setTimeout(r, 80));
+  assert.equal(seen, true);
+});
+
+test('applyStage: skipped when it does not apply; tempfail goes to the policy; skip carries on', async () => {
+  const calls: string[] = [];
+  const policy = {
+    applies: (s: { name: string }) => s.name !== 'idle',
+    failed: (s: { name: string }, err: StageFailed) => void calls.push(`failed:${s.name}:${err.kind}`),
+    hooks: { onFailure: (s: { name: string }, kind: string) => void calls.push(`told:${s.name}:${kind}`) },
+  };
+  const stage = (name: string, onFailure: 'tempfail' | 'skip', run: (c: string[]) => void | Promise<void>): Stage<string[]> => ({ name, timeoutMs: 50, onFailure, run });
+  const ctx: string[] = [];
+  await applyStage(stage('idle', 'tempfail', (c) => void c.push('idle ran')), ctx, policy);
+  await applyStage(stage('works', 'tempfail', (c) => void c.push('works ran')), ctx, policy);
+  await applyStage(stage('crash', 'tempfail', () => { throw new Error('boom'); }), ctx, policy);
+  await applyStage(stage('hang', 'tempfail', () => new Promise(() => undefined)), ctx, policy);
+  await applyStage(stage('optional', 'skip', async () => { throw new Error('boom'); }), ctx, policy);
+  assert.deepEqual(ctx, ['works ran']);
+  assert.deepEqual(calls, ['told:crash:error', 'failed:crash:error', 'told:hang:timeout', 'failed:hang:timeout', 'told:optional:error']);
 });
