@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { reviewReadScope } from '../recovery/recovery.policy.js';
+import { canVerifyAccount, reviewReadScope } from '../recovery/recovery.policy.js';
 import type { RouteDeps } from '../platform/http/app.js';
 import { Readable } from 'node:stream';
 import { csvLine } from '../platform/csv.js';
@@ -92,6 +92,7 @@ export function registerDirectoryRoutes(app: FastifyInstance, { config, db, cloc
     const readOnlyReason = ctx.actor && whyReadOnly(ctx.actor, account);
     return renderPage(req, reply, config, 'directory/views/account.njk', {
       account, organisation, roleLabels: account.roles.map((g) => ROLE_LABELS[g.role]), canEdit, readOnlyReason,
+      canVerify: ctx.actor !== null && canVerifyAccount(ctx.actor, account),
       statusReasonText: account.statusReason ? STATUS_REASON_TEXT[account.statusReason] ?? account.statusReason : null,
       canFixMobile: canEdit && account.status === 'disabled' && account.statusReason === STATUS_REASON_NON_UK_MOBILE,
       compromiseCase: await openCaseOfAccountFor(db, ctx, account).then((c) => c && { id: c.id, flaggedAtText: formatWhen(c.flaggedAt) }),

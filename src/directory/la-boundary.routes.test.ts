@@ -126,7 +126,10 @@ describeEachDatabase('LAs manage ordinary accounts only; verification takes the 
     assert.equal((await agent.get(`/recovery/accounts/${w.homedAdmin.id}`)).status, 403, 'never a platform admin');
     assert.equal((await agent.get(`/recovery/accounts/${w.admin.id}`)).status, 403);
 
+    assert.ok(!(await la.get(`/accounts/${w.colleague.id}`)).body.includes('id="verify-and-reset"'), 'no console link for the LA');
+    assert.ok((await la.get(`/accounts/${w.user.id}`)).body.includes('id="verify-and-reset"'), 'an ordinary account has one');
     const admin = await client(w.admin.email);
+    assert.ok((await admin.get(`/accounts/${w.homedAdmin.id}`)).body.includes(`href="/recovery/accounts/${w.homedAdmin.id}" id="verify-and-reset"`), 'platform admins reach the console from the account page');
     assert.equal((await admin.get(`/recovery/accounts/${w.agent.id}`)).status, 200, 'helpdesk accounts go to platform admins');
     assert.equal((await admin.get(`/recovery/accounts/${w.homedAdmin.id}`)).status, 200);
   });

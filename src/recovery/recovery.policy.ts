@@ -32,9 +32,18 @@ export function consoleScope(actor: Actor): OrgScope {
   return orgs.length ? { all: false, organisationIds: orgs } : NONE;
 }
 
-/** Whether the actor may open the console at all (for the navigation). */
+/**
+ * Whether the console is one of the actor's everyday tools (the navigation): the helpdesk
+ * and LAs. Platform admins reach it from the account page of an administrative account.
+ */
 export function canUseConsole(actor: Actor): boolean {
-  return !scopeIsEmpty(consoleScope(actor));
+  return has(actor, 'helpdesk') || laOrganisations(actor).length > 0;
+}
+
+/** Whether the actor may verify and reset this account in the console (to show the link). */
+export function canVerifyAccount(actor: Actor, account: ManagedAccount): boolean {
+  return account.id !== actor.accountId && mayVerifyRoles(actor, account.organisationId, account.roles)
+    && (has(actor, 'helpdesk') || has(actor, 'platform-admin') || laOrganisations(actor).includes(account.organisationId));
 }
 
 /**
