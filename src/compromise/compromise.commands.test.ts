@@ -7,7 +7,7 @@ import { type Actor, cliContext, type Ctx } from '../platform/context.js';
 import type { Db } from '../platform/db/db.js';
 import { Conflict, Forbidden, Invalid, NotFound } from '../platform/errors/errors.js';
 import { testConfig } from '../platform/testing/app.js';
-import { describeEachDatabase } from '../platform/testing/databases.js';
+import { describeEachDatabase, withOwnDatabase } from '../platform/testing/databases.js';
 import { makeAccount, makeOrganisation, testCtx } from '../platform/testing/factories.js';
 import { actorFor } from '../signin/signin.commands.js';
 import { hashSecret } from '../signin/signin.js';
@@ -194,24 +194,28 @@ describeEachDatabase('compromised accounts', (t) => {
   });
 
   test('cases open too long are escalated once, then reminded every interval, each reminder sent once', async () => {
-    const { db } = t.handle;
-    const v = await victim(db);
-    const { caseId } = await markCompromised(db, csoc, config, { email: v.email, reason: 'Escalation test', evidenceRef: 'INC-99' });
-    const sys = (days: number): Ctx => ({ actor: null, via: 'system', ip: null, requestId: null, now: at(days) });
-    const reminders = async (): Promise<number> =>
-      (await db.selectFrom('notifications').select('id').where('template', '=', 'compromise/case-reminder').where('dedupe_key', 'like', `compromise-reminder:${caseId}:%`).execute()).length;
-    assert.deepEqual(await escalateOverdueCases(db, sys(2.9), config), { escalated: 0, reminded: 0 });
-    const first = await escalateOverdueCases(db, sys(3.01), config);
-    assert.ok(first.escalated >= 1);
-    assert.equal(await reminders(), 1);
-    await escalateOverdueCases(db, sys(3.5), config);
-    assert.equal(await reminders(), 1, 'not again before the interval');
-    await escalateOverdueCases(db, sys(4.02), config);
-    assert.equal(await reminders(), 2);
-    const open = await listCasesFor(db, csoc, { status: 'open', escalationHours: 72 });
-    assert.equal(open.find((c) => c.id === caseId)?.escalatedAt !== null, true);
-    const view = await getCaseFor(db, { ...csoc, now: at(4.1) }, caseId, 72);
-    assert.equal(view.overdue, true);
-    assert.ok(view.timeline.some((e) => /^Escalated/.test(e.text)) && view.timeline.some((e) => /^Reminder sent/.test(e.text)));
+    // Its own database: escalation runs over every open case, and is counted exactly.
+    await withOwnDatabase(t.dialect, async ({ db }) => {
+      const home = await makeOrganisation(db);
+      const csocHere = testCtx(await actorOf(db, (await makeAccount(db, { organisationId: home.id, roles: ['user', 'csoc'] })).id), FLAG);
+      await makeAccount(db, { organisationId: home.id, roles: ['user', 'local-admin'] }); // the reminders go to the organisation's LAs
+      const v = await makeAccount(db, { organisationId: home.id, displayName: 'Vic Tim' });
+      const { caseId } = await markCompromised(db, csocHere, config, { email: v.email, reason: 'Escalation test', evidenceRef: 'INC-99' });
+      const sys = (days: number): Ctx => ({ actor: null, via: 'system', ip: null, requestId: null, now: at(days) });
+      const reminders = async (): Promise<number> =>
+        (await db.selectFrom('notifications').select('id').where('template', '=', 'compromise/case-reminder').where('dedupe_key', 'like', `compromise-reminder:${caseId}:%`).execute()).length;
+      assert.deepEqual(await escalateOverdueCases(db, sys(2.9), config), { escalated: 0, reminded: 0 });
+      assert.deepEqual(await escalateOverdueCases(db, sys(3.01), config), { escalated: 1, reminded: 0 });
+      assert.equal(await reminders(), 1);
+      assert.deepEqual(await escalateOverdueCases(db, sys(3.5), config), { escalated: 0, reminded: 0 });
+      assert.equal(await reminders(), 1, 'not again before the interval');
+      assert.deepEqual(await escalateOverdueCases(db, sys(4.02), config), { escalated: 0, reminded: 1 });
+      assert.equal(await reminders(), 2);
+      const open = await listCasesFor(db, csocHere, { status: 'open', escalationHours: 72 });
+      assert.deepEqual(open.map((c) => [c.id, c.escalatedAt !== null]), [[caseId, true]]);
+      const view = await getCaseFor(db, { ...csocHere, now: at(4.1) }, caseId, 72);
+      assert.equal(view.overdue, true);
+      assert.ok(view.timeline.some((e) => /^Escalated/.test(e.text)) && view.timeline.some((e) => /^Reminder sent/.test(e.text)));
+    });
   });
 });

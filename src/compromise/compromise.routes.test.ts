@@ -26,12 +26,7 @@ describeEachDatabase('compromised accounts in the portal and API', (t) => {
     who.la = await makeAccount(db, { organisationId: orgA.id, roles: ['user', 'local-admin'], email: `la@${orgA.domain}` });
     who.laB = await makeAccount(db, { organisationId: orgB.id, roles: ['user', 'local-admin'], email: `la@${orgB.domain}` });
     who.helpdesk = await makeAccount(db, { organisationId: orgB.id, roles: ['user', 'helpdesk'], email: `helpdesk@${orgB.domain}` });
-    who.victim = await makeAccount(db, { organisationId: orgA.id, email: `victim@${orgA.domain}`, displayName: 'Vic Tim' });
     who.api = await makeAccount(db, { organisationId: orgA.id, email: `api-victim@${orgA.domain}` });
-    await insertSigninEvent(db, {
-      id: randomUUID(), account_id: who.victim.id, organisation_id: orgA.id, at: new Date(clock.now().getTime() - 86_400_000).toISOString(), step: 'password', outcome: 'success',
-      ip: '198.51.100.7', user_agent: 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) Chrome/126.0 Safari/537.36', device_id: 'victim-laptop-000001',
-    });
     for (const k of ['csoc', 'la', 'laB']) tokens[k] = (await createApiToken(db, cliContext(new Date()), { email: who[k]!.email, name: 'test' })).token;
     ({ app } = await testApp(db, { clock }));
   });
@@ -44,41 +39,63 @@ describeEachDatabase('compromised accounts in the portal and API', (t) => {
   };
   const api = (k: string, method: 'GET' | 'POST', url: string, payload?: object) => app.inject({ method, url, payload, headers: { authorization: `Bearer ${tokens[k]}` } });
 
-  let caseUrl = '';
+  let victims = 0;
+  /** A fresh account of organisation A that signed in yesterday from one Windows laptop (each test its own). */
+  async function newVictim(): Promise<{ id: string; email: string }> {
+    const { db } = t.handle;
+    const v = await makeAccount(db, { organisationId: orgA.id, email: `victim${++victims}@${orgA.domain}`, displayName: 'Vic Tim' });
+    await insertSigninEvent(db, {
+      id: randomUUID(), account_id: v.id, organisation_id: orgA.id, at: new Date(clock.now().getTime() - 86_400_000).toISOString(), step: 'password', outcome: 'success',
+      ip: '198.51.100.7', user_agent: 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) Chrome/126.0 Safari/537.36', device_id: `victim-laptop-${String(victims).padStart(6, '0')}`,
+    });
+    return v;
+  }
+
+  /** The CSOC marks the account from the portal. @returns the case's URL */
+  async function markFromPortal(victim: { email: string }): Promise<string> {
+    const c = await signedIn(who.csoc!.email);
+    const ok = await c.post('/compromise/mark', { email: victim.email, reason: 'Sent phishing to colleagues', evidenceRef: 'INC-5' }, { csrfFrom: '/compromise/mark' });
+    assert.equal(ok.status, 303);
+    const caseUrl = String(ok.headers.location).split('?')[0]!;
+    assert.match(caseUrl, /^\/compromise\/cases\/[0-9a-f-]{36}$/);
+    return caseUrl;
+  }
 
   test('the CSOC marks from the portal; the form refuses a missing reason and keeps what was typed', async () => {
+    const victim = await newVictim();
     const c = await signedIn(who.csoc!.email);
-    const form = await c.get(`/compromise/mark?account=${who.victim!.id}`);
+    const form = await c.get(`/compromise/mark?account=${victim.id}`);
     assert.equal(form.status, 200);
-    assert.match(form.body, new RegExp(`value="victim@${orgA.domain.replace(/\./g, '\\.')}"`));
-    const bad = await c.post('/compromise/mark', { email: who.victim!.email, reason: '', evidenceRef: 'INC-5' }, { csrfFrom: '/compromise/mark' });
+    assert.match(form.body, new RegExp(`value="${victim.email.replace(/\./g, '\\.')}"`));
+    const bad = await c.post('/compromise/mark', { email: victim.email, reason: '', evidenceRef: 'INC-5' }, { csrfFrom: '/compromise/mark' });
     assert.equal(bad.status, 400);
     assert.match(bad.body, /Enter a reason/);
     assert.match(bad.body, /value="INC-5"/);
-    const ok = await c.post('/compromise/mark', { email: who.victim!.email, reason: 'Sent phishing to colleagues', evidenceRef: 'INC-5' }, { csrfFrom: '/compromise/mark' });
-    assert.equal(ok.status, 303);
-    caseUrl = String(ok.headers.location).split('?')[0]!;
-    assert.match(caseUrl, /^\/compromise\/cases\/[0-9a-f-]{36}$/);
-    const again = await c.post('/compromise/mark', { email: who.victim!.email, reason: 'Again', evidenceRef: 'INC-6' }, { csrfFrom: '/compromise/mark' });
+    const caseUrl = await markFromPortal(victim);
+    const again = await c.post('/compromise/mark', { email: victim.email, reason: 'Again', evidenceRef: 'INC-6' }, { csrfFrom: '/compromise/mark' });
     assert.equal(again.status, 409);
     assert.match(again.body, /already marked compromised/);
     assert.match(again.body, new RegExp(`href="${caseUrl}"`));
   });
 
   test('the LA sees the case with its devices; other organisations and the helpdesk do not', async () => {
+    const victim = await newVictim();
+    const caseUrl = await markFromPortal(victim);
     const c = await signedIn(who.la!.email);
     const list = await c.get('/compromise');
     assert.equal(list.status, 200);
-    assert.match(list.body, /victim@/);
+    assert.ok(list.body.includes(victim.email));
     const page = await c.get(caseUrl);
     assert.equal(page.status, 200);
     assert.match(page.body, /Chrome 126 on Windows/);
     assert.match(page.body, /198\.51\.100\.7/);
     assert.match(page.body, /Sent phishing to colleagues/);
-    assert.equal((page.body.match(/nhsuk-tag--grey/g) ?? []).length >= 3, true, 'three checks to do');
+    const checksToDo = [...page.body.matchAll(/<li data-check="([a-z]+)">([\s\S]*?)<\/li>/g)].filter((m) => m[2]!.includes('nhsuk-tag--grey')).map((m) => m[1]);
+    assert.deepEqual(checksToDo, ['password', 'mfa', 'devices'], 'three checks to do');
+    assert.equal((page.body.match(/nhsuk-tag--grey/g) ?? []).length, 4, 'the three checks and the one device that signed in');
     const b = await signedIn(who.laB!.email);
     assert.equal((await b.get(caseUrl)).status, 404);
-    assert.doesNotMatch((await b.get('/compromise')).body, /victim@/);
+    assert.ok(!(await b.get('/compromise')).body.includes(victim.email));
     const h = await signedIn(who.helpdesk!.email);
     assert.equal((await h.get('/compromise')).status, 403);
     assert.equal((await h.get(caseUrl)).status, 404);
@@ -86,6 +103,7 @@ describeEachDatabase('compromised accounts in the portal and API', (t) => {
   });
 
   test('device records: validation in plain words, then the scan lands; closing early is refused with what is left', async () => {
+    const caseUrl = await markFromPortal(await newVictim());
     const c = await signedIn(who.la!.email);
     const page = await c.get(caseUrl);
     const deviceUrl = /href="(\/compromise\/cases\/[^"]+\/devices\/[^"]+)"/.exec(page.body)![1]!;

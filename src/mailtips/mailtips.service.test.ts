@@ -3,7 +3,7 @@ import path from 'node:path';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { openDatabase } from '../platform/db/db.js';
-import { describeEachDatabase } from '../platform/testing/databases.js';
+import { describeEachDatabase, withOwnDatabase } from '../platform/testing/databases.js';
 import { type Config, loadConfig } from '../platform/config/config.js';
 import { makeOrganisation } from '../platform/testing/factories.js';
 import { ManualClock } from '../platform/clock.js';
@@ -83,20 +83,25 @@ describeEachDatabase('sender history', (ctx) => {
   });
 
   test('retention: a pair unseen for the retention period is a first contact again, in cache and database', async () => {
-    const cfg = testConfig({ mailtipsRetentionDays: 30, mailtipsWriteIntervalMs: 60_000 });
-    const svc = await openMailtips(ctx.handle.db, cfg);
-    try {
-      await svc.recordDelivered(['old@t.example'], 'once@r.example', day0);
-      assert.equal((await svc.decide(['old@t.example'], 'once@r.example', later(30)))[0]!.firstContact, false);
-      assert.equal((await svc.decide(['old@t.example'], 'once@r.example', later(31)))[0]!.firstContact, true);
-      const purged = await purgeSenderHistory({ db: ctx.handle.db, config: cfg, clock: new ManualClock(later(31)) });
-      assert.ok(purged.pairs >= 1);
-      const fresh = await openMailtips(ctx.handle.db, cfg);
-      assert.equal((await fresh.decide(['old@t.example'], 'once@r.example', later(31)))[0]!.firstContact, true);
-      await fresh.close();
-    } finally {
-      await svc.close();
-    }
+    // Its own database: the purge is over the whole table, and is counted exactly.
+    await withOwnDatabase(ctx.dialect, async ({ db }) => {
+      const cfg = testConfig({ mailtipsRetentionDays: 30, mailtipsWriteIntervalMs: 60_000 });
+      const svc = await openMailtips(db, cfg);
+      try {
+        await svc.recordDelivered(['old@t.example'], 'once@r.example', day0);
+        await svc.recordDelivered(['recent@t.example'], 'twice@r.example', later(20));
+        assert.equal((await svc.decide(['old@t.example'], 'once@r.example', later(30)))[0]!.firstContact, false);
+        assert.equal((await svc.decide(['old@t.example'], 'once@r.example', later(31)))[0]!.firstContact, true);
+        const purged = await purgeSenderHistory({ db, config: cfg, clock: new ManualClock(later(31)) });
+        assert.equal(purged.pairs, 1, 'the old pair only, not the recent one');
+        const fresh = await openMailtips(db, cfg);
+        assert.equal((await fresh.decide(['old@t.example'], 'once@r.example', later(31)))[0]!.firstContact, true);
+        assert.equal((await fresh.decide(['recent@t.example'], 'twice@r.example', later(31)))[0]!.firstContact, false);
+        await fresh.close();
+      } finally {
+        await svc.close();
+      }
+    });
   });
 
   test('database unreachable: decide throws for an unknown pair (the gateway answers 451)', async () => {
