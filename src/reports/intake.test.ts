@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { internalOrigin, parseSample } from './indicators.js';
 import { directSample, splitReport } from './intake.js';
-import { decodeWords, parseMime, parseParams, splitMultipart } from './mime.js';
+import { decodeWords, type MimePart, parseMime, parseParams, splitMultipart } from '../platform/mail/mime/index.js';
 import { buildTestMsg } from './msg.testing.js';
 import { msgToRfc822 } from './msg.js';
 import { arfReport, inlineForward, phishMessage, reportWith } from './reports.testing.js';
@@ -23,10 +23,32 @@ describe('MIME walker', () => {
     assert.equal(decodeWords('=?utf-8?B?w6l0w6k=?= =?iso-8859-1?Q?caf=E9?='), 'étécafé');
   });
 
-  test('hostile nesting stops at a fixed depth instead of exhausting the stack', () => {
+  test('hostile nesting (10,000 multiparts deep) stops at depth 24 instead of exhausting the stack', () => {
+    const levels = 10_000; // far beyond what recursion without a limit survives (about 2,000 frames here)
     let msg = 'Content-Type: text/plain\r\n\r\nbottom';
-    for (let i = 0; i < 200; i++) msg = `Content-Type: multipart/mixed; boundary="b${i}"\r\n\r\n--b${i}\r\n${msg}\r\n--b${i}--`;
-    assert.doesNotThrow(() => parseMime(Buffer.from(msg)));
+    for (let i = 0; i < levels; i++) msg = `Content-Type: multipart/mixed; boundary="b${i}"\r\n\r\n--b${i}\r\n${msg}\r\n--b${i}--`;
+    const started = performance.now();
+    let root: MimePart | undefined;
+    try {
+      root = parseMime(Buffer.from(msg));
+    } catch (err) {
+      assert.fail(`the walker threw ${(err as Error).name}: ${(err as Error).message}`);
+    }
+    assert.ok(performance.now() - started < 5000, 'and in bounded time');
+    const chain: MimePart[] = [];
+    for (let p: MimePart | undefined = root; p; p = p.children[0]) chain.push(p);
+    assert.equal(chain.length, 25, 'parts at depths 0–24: the limit (24) is what stopped the walk');
+    const deepest = chain.at(-1)!;
+    assert.equal(deepest.contentType, 'multipart/mixed', 'the part at the limit is a multipart left unsplit');
+    assert.deepEqual(deepest.children, []);
+    assert.equal(deepest.params.boundary, `b${levels - 25}`);
+  });
+
+  test('hostile width (100,000 parts) stops at the part budget of 2,000', () => {
+    const parts = Array.from({ length: 100_000 }, (_, i) => `--w\r\nContent-Type: text/plain\r\n\r\n${i}\r\n`).join('');
+    const root = parseMime(Buffer.from(`Content-Type: multipart/mixed; boundary="w"\r\n\r\n${parts}--w--\r\n`));
+    assert.equal(root.children.length, 1999, 'the root and 1,999 children: 2,000 parts in all');
+    assert.equal(root.children.at(-1)!.body.toString().trim(), '1998');
   });
 });
 
