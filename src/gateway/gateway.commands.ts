@@ -4,7 +4,7 @@ import type { Ctx } from '../platform/context.js';
 import { deriveKey } from '../platform/crypto/secrets.js';
 import type { Db } from '../platform/db/db.js';
 import { Conflict, NotFound } from '../platform/errors/errors.js';
-import { parseHead } from '../platform/smtp/message.js';
+import { parseHead } from '../platform/mail/mime/index.js';
 import type { NextHop } from '../platform/smtp/nexthop.js';
 import { type HeldMessage, deliveryKey } from './gateway.js';
 import { authorizeQuarantine } from './gateway.policy.js';

@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { domainToUnicode } from 'node:url';
 import addressparser from 'nodemailer/lib/addressparser';
-import { decodeWords } from '../platform/smtp/message.js';
+import { decodeWords } from '../platform/mail/mime/index.js';
 
 /**
  * Confusable detection for the spoof rule: the skeleton of Unicode UTS #39 §4

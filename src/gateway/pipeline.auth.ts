@@ -1,6 +1,6 @@
 import { authenticate, sealMessage } from 'mailauth';
 import type { DnsResolver } from '../platform/smtp/dns.js';
-import { parseHead } from '../platform/smtp/message.js';
+import { parseHead } from '../platform/mail/mime/index.js';
 import type { DkimPass } from './gateway.js';
 
 /**

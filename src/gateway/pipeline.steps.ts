@@ -1,6 +1,6 @@
 import { Invalid } from '../platform/errors/errors.js';
 import { newId } from '../platform/ids.js';
-import { decodeWords, prependFields } from '../platform/smtp/message.js';
+import { decodeWords, prependFields } from '../platform/mail/mime/index.js';
 import { StageFailed, runStage } from '../platform/smtp/stages.js';
 import { scanAccountLinkLure } from '../mailtips/lure.js';
 import { type TipDecision, tipKey } from '../mailtips/mailtips.js';

@@ -1,5 +1,5 @@
 import type { Config } from '../platform/config/config.js';
-import { addressesIn, fieldValue, fieldValues, parseHead, prependFields, removeFields, withEol } from '../platform/smtp/message.js';
+import { addressesIn, fieldValue, fieldValues, parseHead, prependFields, removeFields, withEol } from '../platform/mail/mime/index.js';
 import type { SessionInfo } from '../platform/smtp/server.js';
 import { type StageSpec, runStage } from '../platform/smtp/stages.js';
 import { stripImitations } from '../mailtips/stamp.js';

@@ -6,8 +6,7 @@
  * no-reply address (mail that is, is genuine or quarantined) and sets
  * `decision.accountLinkWarning` before stamping.
  */
-import { decodeBody, decodeCharset } from './codec.js';
-import { findBodyParts, parseMime } from './mime.js';
+import { decodeBody, decodeCharset, findBodyParts, MIME_DISPLAY, parseMime } from '../platform/mail/mime/index.js';
 
 /** Read at most this much decoded text per part: lures are near the top. */
 const MAX_CHARS = 200_000;
@@ -58,10 +57,10 @@ export function detectAccountLinkLure(content: { text?: string; html?: string })
  * Never throws: malformed MIME reads as what can be decoded.
  */
 export function scanAccountLinkLure(raw: Buffer): boolean {
-  const { text, html } = findBodyParts(parseMime(raw));
+  const { text, html } = findBodyParts(parseMime(raw, MIME_DISPLAY));
   const read = (p: typeof text): string | undefined => {
     if (!p) return undefined;
-    const bytes = decodeBody(raw, p);
+    const bytes = decodeBody(p);
     return decodeCharset(bytes.subarray(0, Math.min(bytes.length, MAX_CHARS * 2)), p.charset);
   };
   return detectAccountLinkLure({ text: read(text), html: read(html) });

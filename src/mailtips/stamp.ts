@@ -4,9 +4,11 @@
  * (attachments, forwarded messages, preambles, boundaries). Pure functions.
  */
 import { type BannerOptions, bannerFor } from './banner.js';
-import { charsetKind, decodeBody, encodeAscii, encodeBase64Lines, encodeBody, encodeQP, transferOf } from './codec.js';
+import {
+  decodeBody, encodeBase64Lines, encodeBody, encodeQuotedPrintable, findBodyParts, lineBreakOf, MIME_DISPLAY, type MimePart, parseMime, transferOf,
+} from '../platform/mail/mime/index.js';
+import { charsetKind, encodeAscii } from './codec.js';
 import { needsTip, tipHeaderValue, type TipDecision } from './mailtips.js';
-import { findBodyParts, lineBreakOf, type MimePart, parseMime } from './mime.js';
 import { containsMarker, stripMarkedBlocks, TIP_HEADER } from './strip.js';
 
 export type StampOptions = BannerOptions;
@@ -56,7 +58,7 @@ function startsWithUtf8Bom(b: Buffer, at: number): boolean {
 function reencodeEdit(raw: Buffer, p: MimePart, kind: 'text' | 'html', banner: string, eol: string): Edit | null {
   const ck = charsetKind(p.charset);
   if (!ck) return null;
-  const decoded = decodeBody(raw, p);
+  const decoded = decodeBody(p);
   let at = 0;
   if (ck === 'ascii') {
     if (kind === 'html') at = htmlInsertionIndex(decoded.toString('latin1', 0, decoded.length));
@@ -88,7 +90,7 @@ function stampPart(raw: Buffer, p: MimePart, kind: 'text' | 'html', banner: stri
     // A header-only part: add the blank line, then the banner as its body.
     const sep = (p.headerEnd > p.start && raw[p.headerEnd - 1] === 10 ? '' : eol) + eol;
     const bytes = encodeAscii(banner, ck);
-    const body = t === 'base64' ? encodeBase64Lines(bytes, eol) : t === 'quoted-printable' ? encodeQP(bytes, eol) : bytes.toString('latin1', 0, bytes.length);
+    const body = t === 'base64' ? encodeBase64Lines(bytes, eol) : t === 'quoted-printable' ? encodeQuotedPrintable(bytes, eol) : bytes.toString('latin1', 0, bytes.length);
     return { start: p.headerEnd, end: p.headerEnd, ins: Buffer.from(sep + body, 'latin1') };
   }
   if (ck !== 'ascii') return reencodeEdit(raw, p, kind, banner, eol);
@@ -101,7 +103,7 @@ function stampPart(raw: Buffer, p: MimePart, kind: 'text' | 'html', banner: stri
     return { start: at, end: at, ins: Buffer.from(at === p.bodyStart ? banner : eol + banner, 'latin1') };
   }
   if (t === 'quoted-printable') {
-    const encoded = encodeQP(Buffer.from(banner, 'latin1'), eol, true);
+    const encoded = encodeQuotedPrintable(Buffer.from(banner, 'latin1'), eol, true);
     if (kind === 'text') {
       if (raw.toString('latin1', p.bodyStart, Math.min(p.end, p.bodyStart + 9)).toUpperCase() === '=EF=BB=BF') return reencodeEdit(raw, p, kind, banner, eol);
       return { start: p.bodyStart, end: p.bodyStart, ins: Buffer.from(encoded, 'latin1') };
@@ -131,7 +133,7 @@ function stampPart(raw: Buffer, p: MimePart, kind: 'text' | 'html', banner: stri
 export function stampTips(raw: Buffer, decision: TipDecision, opts: StampOptions): Buffer {
   if (!needsTip(decision)) return raw;
   const eol = lineBreakOf(raw);
-  const root = parseMime(raw);
+  const root = parseMime(raw, MIME_DISPLAY);
   const edits: Edit[] = [{ start: 0, end: 0, ins: Buffer.from(`${TIP_HEADER}: ${tipHeaderValue(decision)}${eol}`, 'latin1') }];
   const { text, html } = findBodyParts(root);
   if (text) {
@@ -154,7 +156,7 @@ export function stampTips(raw: Buffer, decision: TipDecision, opts: StampOptions
 export function stripImitations(raw: Buffer): Buffer {
   if (!containsMarker(raw)) return raw;
   const eol = lineBreakOf(raw);
-  const root = parseMime(raw);
+  const root = parseMime(raw, MIME_DISPLAY);
   const edits: Edit[] = [];
   // Top-level header fields named like ours, folded continuation lines included.
   const section = raw.toString('latin1', 0, root.headerEnd);
@@ -164,7 +166,7 @@ export function stripImitations(raw: Buffer): Buffer {
   for (const leaf of textLeavesWithMarker(raw, root)) {
     const ck = charsetKind(leaf.charset);
     if (!ck) continue;
-    const decoded = decodeBody(raw, leaf);
+    const decoded = decodeBody(leaf);
     const bigEndian = ck === 'utf-16be' || (ck === 'utf-16' && !(decoded[0] === 0xff && decoded[1] === 0xfe));
     let str: string;
     if (ck === 'ascii') str = decoded.toString('latin1', 0, decoded.length);
@@ -194,7 +196,7 @@ function textLeavesWithMarker(raw: Buffer, root: MimePart): MimePart[] {
   const visit = (p: MimePart): void => {
     if (p.contentType.startsWith('multipart/')) {
       for (const c of p.children) visit(c);
-    } else if ((p.contentType === 'text/plain' || p.contentType === 'text/html') && p.disposition !== 'attachment' && containsMarker(raw.subarray(p.bodyStart, p.end))) {
+    } else if ((p.contentType === 'text/plain' || p.contentType === 'text/html') && p.disposition !== 'attachment' && containsMarker(p.body)) {
       out.push(p);
     }
   };

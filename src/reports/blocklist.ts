@@ -1,5 +1,5 @@
 import { domainToASCII } from 'node:url';
-import { decodeText, leaves, parseMime } from './mime.js';
+import { decodeText, leaves, parseMime } from '../platform/mail/mime/index.js';
 import { type RuleLifetime, ruleInForce } from './blocks.js';
 import type { BlockKind } from './reports.js';
 import { decodeHtmlEntities } from './urls.js';

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { simpleParser, type AddressObject } from 'mailparser';
-import { decodeWords, headerValue, headerValues, parseHeaders, splitHeaderBody, type Header } from './mime.js';
+import { decodeWords, fieldValue, fieldValues, type HeaderField, parseHead } from '../platform/mail/mime/index.js';
 import { collectHtmlUrls, registrableDomain, UrlCollector, type FoundUrl } from './urls.js';
 import { normaliseSubject } from './reports.js';
 
@@ -59,7 +59,7 @@ export interface Indicators {
 /** What the analyst's view needs besides indicators (computed on demand, never stored). */
 export interface ParsedSample {
   indicators: Indicators;
-  headers: Header[];
+  headers: HeaderField[];
   text: string | null;
   html: string | null;
   /** Why extraction was partial (the sample is kept regardless). */
@@ -125,8 +125,8 @@ export function forwardedHeaders(text: string): { from: Mailbox | null; subject:
  * read still yields the header-level indicators and a `problem`.
  */
 export async function parseSample(bytes: Buffer, opts: { headersLost?: boolean } = {}): Promise<ParsedSample> {
-  const { headerEnd } = splitHeaderBody(bytes);
-  const headers = parseHeaders(bytes.subarray(0, headerEnd));
+  const head = parseHead(bytes);
+  const headers = head.fields.filter((f) => f.name !== '');
   const urls = new UrlCollector();
   let text: string | null = null;
   let html: string | null = null;
@@ -147,14 +147,14 @@ export async function parseSample(bytes: Buffer, opts: { headersLost?: boolean }
     }
   } catch (err) {
     problem = `The message could not be fully parsed (${(err as Error).name}); header indicators only.`;
-    const f = headerValue(headers, 'from');
+    const f = fieldValue(head, 'from');
     const m = f ? /<?([^\s<>"]+@[^\s<>"]+?)>?\s*$/.exec(f) : null;
     from = m ? mailbox(m[1]!) : null;
   }
   if (text) urls.addText(text);
   if (html) collectHtmlUrls(html, urls);
-  let subject = decodeWords(headerValue(headers, 'subject') ?? '');
-  let date = headerValue(headers, 'date');
+  let subject = decodeWords(fieldValue(head, 'subject') ?? '');
+  let date = fieldValue(head, 'date');
   let fromForwardedText = false;
   if (opts.headersLost) {
     const fwd = forwardedHeaders(text ?? '');
@@ -169,12 +169,12 @@ export async function parseSample(bytes: Buffer, opts: { headersLost?: boolean }
     from,
     fromForwardedText,
     replyTo,
-    returnPath: headerValue(headers, 'return-path')?.replace(/^<|>$/g, '') ?? null,
+    returnPath: fieldValue(head, 'return-path')?.replace(/^<|>$/g, '') ?? null,
     to,
-    messageId: headerValue(headers, 'message-id'),
+    messageId: fieldValue(head, 'message-id'),
     date,
-    received: headerValues(headers, 'received').slice(0, 50).map(parseReceived),
-    authenticationResults: headerValues(headers, 'authentication-results').slice(0, 20).map(parseAuthResults),
+    received: fieldValues(head, 'received').slice(0, 50).map(parseReceived),
+    authenticationResults: fieldValues(head, 'authentication-results').slice(0, 20).map(parseAuthResults),
     urls: urlList,
     urlDomains: [...new Set(urlList.map((u) => u.domain))],
     attachments,

@@ -1,4 +1,4 @@
-import { decodeBody, decodeText, parseHeaders, parseMime, type MimePart } from './mime.js';
+import { decodeBody, decodeText, headerFields, type MimePart, parseMime } from '../platform/mail/mime/index.js';
 
 /**
  * What a report holds: the reported messages (samples) exactly as they were attached.
@@ -105,7 +105,7 @@ function sampleOf(p: MimePart, problems: string[]): ExtractedSample | null {
 
 function splitArf(root: MimePart, feedback: MimePart, raw: Buffer, problems: string[]): ReportIntake {
   const arf: Record<string, string[]> = {};
-  for (const h of parseHeaders(decodeBody(feedback))) (arf[h.name] ??= []).push(h.value);
+  for (const h of headerFields(decodeBody(feedback))) (arf[h.name] ??= []).push(h.value);
   const original = findPart(root, (p) => p.contentType === 'message/rfc822' || p.contentType === 'message/global')
     ?? findPart(root, (p) => p.contentType === 'text/rfc822-headers');
   const human = findPart(root, (p) => p.contentType === 'text/plain');

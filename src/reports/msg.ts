@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import msgreader, { type FieldsData } from '@kenjiuno/msgreader';
+import { encodeWord } from '../platform/mail/mime/index.js';
 
 /**
  * Outlook .msg files (Compound File Binary): the original bytes are kept verbatim as the
@@ -16,10 +17,6 @@ const DROP = /^(content-type|content-transfer-encoding|mime-version|content-disp
 
 function b64(data: Uint8Array): string {
   return Buffer.from(data).toString('base64').replace(/.{76}(?=.)/g, '$&\r\n');
-}
-
-function encodeWord(s: string): string {
-  return /^[\x20-\x7e]*$/.test(s) ? s : `=?utf-8?B?${Buffer.from(s, 'utf8').toString('base64')}?=`;
 }
 
 function unfoldedHeaderLines(headers: string): string[] {

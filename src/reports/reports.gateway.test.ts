@@ -11,7 +11,7 @@ import { createLogger } from '../platform/log/log.js';
 import { ManualClock, testApp, testConfig, type TestClient } from '../platform/testing/app.js';
 import { createTestDatabase } from '../platform/testing/databases.js';
 import { makeAccount, makeOrganisation } from '../platform/testing/factories.js';
-import { decodeBody, parseMime } from './mime.js';
+import { decodeBody, parseMime } from '../platform/mail/mime/index.js';
 import { openBlockList, type BlockList } from './reports.gateway.js';
 import { phishMessage, signedInAndReady } from './reports.testing.js';
 

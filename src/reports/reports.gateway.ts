@@ -1,10 +1,10 @@
 import type { Config } from '../platform/config/config.js';
+import { fieldValue, parseHead } from '../platform/mail/mime/index.js';
 import type { Ctx } from '../platform/context.js';
 import type { Db } from '../platform/db/db.js';
 import type { Logger } from '../platform/log/log.js';
 import { BlockMatcher, bareAddress } from './blocklist.js';
 import { activeBlockRules, blockRulesVersion } from './blocks.repo.js';
-import { headerValue, parseHeaders, splitHeaderBody } from './mime.js';
 import { ingestReport } from './reports.commands.js';
 import { accountById } from './reports.repo.js';
 
@@ -31,7 +31,7 @@ export interface ReportEnvelope {
  */
 export async function ingestReportMail(db: Db, config: Config, now: Date, raw: Buffer, envelope: ReportEnvelope): Promise<{ reportId: string }> {
   const internal = envelope.internalSenderAccountId ? await accountById(db, envelope.internalSenderAccountId) : undefined;
-  const headerFrom = bareAddress(headerValue(parseHeaders(raw.subarray(0, splitHeaderBody(raw.subarray(0, 256 * 1024)).headerEnd)), 'from'));
+  const headerFrom = bareAddress(fieldValue(parseHead(raw.subarray(0, 256 * 1024)), 'from'));
   const reporterAddress = internal?.email ?? headerFrom ?? bareAddress(envelope.mailFrom) ?? 'unknown-sender';
   const ctx: Ctx = { actor: null, via: 'system', ip: envelope.remoteAddress || null, requestId: null, now };
   const r = await ingestReport(db, config, ctx, raw, {

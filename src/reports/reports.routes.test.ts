@@ -9,7 +9,7 @@ import { ManualClock, testApp, testConfig, type TestClient } from '../platform/t
 import { describeEachDatabase } from '../platform/testing/databases.js';
 import { makeAccount, makeOrganisation } from '../platform/testing/factories.js';
 import { createApiToken } from '../signin/tokens.commands.js';
-import { decodeBody, parseMime } from './mime.js';
+import { decodeBody, parseMime } from '../platform/mail/mime/index.js';
 import { buildTestMsg } from './msg.testing.js';
 import { HOSTILE_HTML, phishMessage, signedInAndReady } from './reports.testing.js';
 import { FRAME_CSP } from './safeview.js';

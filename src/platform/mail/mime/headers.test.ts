@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { addressesIn, decodeWords, fieldValue, fieldValues, parseHead, prependFields, removeFields, withEol } from './message.js';
+import { addressesIn, decodeWords, fieldValue, fieldValues, parseHead, prependFields, removeFields, withEol } from './index.js';
 
 test('parseHead splits fields, unfolds continuations and finds the body', () => {
   const raw = Buffer.from('From: A <a@x.example>\r\nSubject: one\r\n two\r\nX-Empty:\r\n\r\nBody: not a header\r\n');

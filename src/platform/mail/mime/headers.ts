@@ -1,10 +1,11 @@
 import addressparser from 'nodemailer/lib/addressparser';
 
 /**
- * Header-only view of a raw RFC 5322 message: the gateway's hot path never parses MIME
- * bodies. Pure functions over Buffers; they never throw on malformed input (a line
- * without a colon is kept as a nameless field, a message without a blank line is all
- * header), and every rewrite keeps every byte it does not mean to change.
+ * The header section of a raw RFC 5322 message or MIME part: the one header parser, with
+ * byte offsets, so the gateway's hot path reads headers without parsing bodies. Pure
+ * functions over Buffers; they never throw on malformed input (a line without a colon is
+ * kept as a nameless field, a message without a blank line is all header), and every
+ * rewrite keeps every byte it does not mean to change.
  */
 
 export interface HeaderField {
@@ -28,12 +29,17 @@ export interface MessageHead {
 const LF = 0x0a;
 const CR = 0x0d;
 
+/** The line break a message uses: that of its first line ('\r\n' when it has none). */
+export function lineBreakOf(raw: Buffer): string {
+  const nl = raw.indexOf(LF);
+  return nl < 0 || (nl > 0 && raw[nl - 1] === CR) ? '\r\n' : '\n';
+}
+
 /** Splits the header block into fields. Linear in the header size; never reads the body. */
 export function parseHead(raw: Buffer): MessageHead {
   const fields: HeaderField[] = [];
   let pos = 0;
-  let eol = '\r\n';
-  let sawEol = false;
+  const eol = lineBreakOf(raw);
   let current: { start: number; end: number } | null = null;
   const finish = (): void => {
     if (!current) return;
@@ -41,7 +47,8 @@ export function parseHead(raw: Buffer): MessageHead {
     const colon = text.indexOf(':');
     // RFC 5322 §4.5 (obsolete syntax, which readers still show): white space may come before the colon.
     const bare = colon > 0 ? text.slice(0, colon).replace(/[ \t]+$/, '') : '';
-    const name = bare && !/[\s]/.test(bare) ? bare.toLowerCase() : '';
+    // RFC 5322 §3.6.8: a field name is printable US-ASCII without the colon.
+    const name = /^[\x21-\x39\x3b-\x7e]+$/.test(bare) ? bare.toLowerCase() : '';
     const value = (name ? text.slice(colon + 1) : text).replace(/\r?\n[ \t]/g, ' ').replace(/\r?\n$/, '').trim();
     fields.push({ name, start: current.start, end: current.end, value });
     current = null;
@@ -49,10 +56,6 @@ export function parseHead(raw: Buffer): MessageHead {
   while (pos < raw.length) {
     let nl = raw.indexOf(LF, pos);
     const lineEnd = nl === -1 ? raw.length : nl + 1;
-    if (!sawEol && nl !== -1) {
-      eol = nl > 0 && raw[nl - 1] === CR ? '\r\n' : '\n';
-      sawEol = true;
-    }
     const contentEnd = nl === -1 ? raw.length : nl > pos && raw[nl - 1] === CR ? nl - 1 : nl;
     if (contentEnd === pos && nl !== -1) {
       // the blank line ends the header
@@ -71,6 +74,11 @@ export function parseHead(raw: Buffer): MessageHead {
   }
   finish();
   return { fields, bodyStart: raw.length, eol };
+}
+
+/** The named fields of a header block, in order (lines without a field name are left out). */
+export function headerFields(block: Buffer): HeaderField[] {
+  return parseHead(block).fields.filter((f) => f.name !== '');
 }
 
 /** Values of every field with this (lower-case) name, in order. */
@@ -119,20 +127,4 @@ export function addressesIn(value: string): string[] {
   } catch {
     return [];
   }
-}
-
-const ENCODED_WORD = /=\?([^?\s]+)\?([bqBQ])\?([^?\s]*)\?=/g;
-
-/** Decodes RFC 2047 encoded words for display (unknown charsets are left encoded). */
-export function decodeWords(value: string): string {
-  return value.replace(/(=\?[^?\s]+\?[bqBQ]\?[^?\s]*\?=)\s+(?==\?)/g, '$1').replace(ENCODED_WORD, (whole, charset: string, enc: string, text: string) => {
-    try {
-      const bytes = enc.toUpperCase() === 'B'
-        ? Buffer.from(text, 'base64')
-        : Buffer.from(text.replace(/_/g, ' ').replace(/=([0-9a-f]{2})/gi, (_m, h: string) => String.fromCharCode(parseInt(h, 16))), 'latin1');
-      return new TextDecoder(charset.split('*')[0]!.toLowerCase()).decode(bytes);
-    } catch {
-      return whole;
-    }
-  });
 }
