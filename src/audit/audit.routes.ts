@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { RouteDeps } from '../platform/http/app.js';
+import type { RouteDeps } from '../platform/http/plugin.js';
 import { ctxOf, queryParam } from '../platform/http/ctx.js';
 import { renderPage } from '../platform/http/render.js';
 import { listAuditEvents } from './audit.commands.js';

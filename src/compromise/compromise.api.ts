@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { NotFound } from '../platform/errors/errors.js';
-import type { RouteDeps } from '../platform/http/app.js';
+import type { RouteDeps } from '../platform/http/plugin.js';
 import { ctxOf, isId } from '../platform/http/ctx.js';
 import { getCaseFor, listCasesFor } from './compromise.case.commands.js';
 import { markCompromised } from './compromise.commands.js';

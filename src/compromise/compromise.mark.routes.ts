@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { getAccountFor } from '../directory/directory.commands.js';
 import { Conflict, Invalid, NotFound } from '../platform/errors/errors.js';
-import type { RouteDeps } from '../platform/http/app.js';
+import type { RouteDeps } from '../platform/http/plugin.js';
 import { ctxOf, field, isId, queryParam } from '../platform/http/ctx.js';
 import { renderPage } from '../platform/http/render.js';
 import { dismissSuspicionFor, getSuspicionFor, listSuspicionsFor, markCompromised, openCaseIdOfEmailFor } from './compromise.commands.js';

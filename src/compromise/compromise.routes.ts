@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { getOrganisationFor } from '../directory/directory.commands.js';
 import { Conflict, Invalid, NotFound } from '../platform/errors/errors.js';
-import type { RouteDeps } from '../platform/http/app.js';
+import type { RouteDeps } from '../platform/http/plugin.js';
 import { ctxOf, field, isId, queryParam } from '../platform/http/ctx.js';
 import { renderPage } from '../platform/http/render.js';
 import { SCAN_RESULT_TEXT, SCAN_RESULTS } from './compromise.js';

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { laOrganisations } from '../directory/directory.policy.js';
 import { getOrganisationFor } from '../directory/directory.commands.js';
-import type { RouteDeps } from '../platform/http/app.js';
+import type { RouteDeps } from '../platform/http/plugin.js';
 import { ctxOf } from '../platform/http/ctx.js';
 import { navFor, renderPage } from '../platform/http/render.js';
 import { unreadBulletins } from '../bulletins/bulletins.commands.js';

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { canVerifyAccount, reviewReadScope } from '../recovery/recovery.policy.js';
-import type { RouteDeps } from '../platform/http/app.js';
+import type { RouteDeps } from '../platform/http/plugin.js';
 import { Readable } from 'node:stream';
 import { csvLine } from '../platform/csv.js';
 import { ctxOf, field, isId, queryParam } from '../platform/http/ctx.js';

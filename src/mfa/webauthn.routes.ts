@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { RouteDeps } from '../platform/http/app.js';
+import type { RouteDeps } from '../platform/http/plugin.js';
 import { safeNext } from '../platform/http/auth.js';
 import { ctxOf, field, isId, queryParam } from '../platform/http/ctx.js';
 import { renderPage } from '../platform/http/render.js';

@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { canManage, getAccountFor } from '../directory/directory.commands.js';
 import { Invalid, NotFound } from '../platform/errors/errors.js';
-import type { RouteDeps } from '../platform/http/app.js';
+import type { RouteDeps } from '../platform/http/plugin.js';
 import { ctxOf, field, isId, queryParam } from '../platform/http/ctx.js';
 import { renderPage } from '../platform/http/render.js';
 import {

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { RouteDeps } from '../platform/http/app.js';
+import type { RouteDeps } from '../platform/http/plugin.js';
 import { registerConsoleRoutes } from './console.routes.js';
 import { registerQuestionRoutes } from './questions.routes.js';
 import { registerReviewRoutes } from './review.routes.js';

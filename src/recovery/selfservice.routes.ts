@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyInstance } from 'fastify';
-import type { RouteDeps } from '../platform/http/app.js';
+import type { RouteDeps } from '../platform/http/plugin.js';
 import { ctxOf, field } from '../platform/http/ctx.js';
 import { renderPage } from '../platform/http/render.js';
 import { Invalid, RateLimited } from '../platform/errors/errors.js';

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Conflict, Invalid, NotFound } from '../platform/errors/errors.js';
-import type { RouteDeps } from '../platform/http/app.js';
+import type { RouteDeps } from '../platform/http/plugin.js';
 import { ctxOf, field, isId, queryParam } from '../platform/http/ctx.js';
 import { renderPage } from '../platform/http/render.js';
 import { createBlockRulesFor, liftBlockRuleFor, listBlockRulesFor } from './blocks.commands.js';

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { reportingAddresses } from '../platform/config/sections/reports.js';
 import { DomainError, httpStatusFor, Invalid, NotFound, RateLimited } from '../platform/errors/errors.js';
-import type { RouteDeps } from '../platform/http/app.js';
+import type { RouteDeps } from '../platform/http/plugin.js';
 import { ctxOf, field, isId, queryParam } from '../platform/http/ctx.js';
 import { renderPage } from '../platform/http/render.js';
 import { packageRoot } from '../platform/paths.js';

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { RouteDeps } from '../platform/http/app.js';
+import type { RouteDeps } from '../platform/http/plugin.js';
 import { safeNext } from '../platform/http/auth.js';
 import { renderPage } from '../platform/http/render.js';
 import { DomainError, Invalid } from '../platform/errors/errors.js';

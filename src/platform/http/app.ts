@@ -135,9 +135,3 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.get('/api/docs', { config: { auth: 'none' }, schema: { hide: true } }, async () => app.swagger());
   return app;
 }
-
-export interface RouteDeps {
-  config: Config;
-  db: Db;
-  clock: Clock;
-}

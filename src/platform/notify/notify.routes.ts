@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { RouteDeps } from '../http/app.js';
+import type { RouteDeps } from '../http/plugin.js';
 import { NotFound } from '../errors/errors.js';
 import { ctxOf, isId, queryParam } from '../http/ctx.js';
 import { renderPage } from '../http/render.js';

@@ -1,0 +1,44 @@
+import type { FastifyInstance } from 'fastify';
+import type { Clock } from '../clock.js';
+import type { Config } from '../config/config.js';
+import type { Actor, Ctx } from '../context.js';
+import type { Db } from '../db/db.js';
+
+/** What a capability's routes and API are given. */
+export interface RouteDeps {
+  config: Config;
+  db: Db;
+  clock: Clock;
+}
+
+/** A link to one of a capability's pages; `visible` is the capability's own policy. */
+export interface NavEntry {
+  href: string;
+  text: string;
+  /** Where it sits among every capability's links (lower first). */
+  order: number;
+  visible(actor: Actor): boolean;
+}
+
+/** Something waiting for the person on the dashboard, linking to where it is done. */
+export interface DashboardTask {
+  href: string;
+  text: string;
+  urgent?: boolean;
+}
+
+/** A capability's dashboard tasks for the actor of `ctx` (none when their policy gives them none). */
+export type TaskSource = (db: Db, ctx: Ctx, config: Config) => Promise<DashboardTask[]>;
+
+/**
+ * One capability as the app sees it. `buildApp` registers `routes` on the portal and `api`
+ * under /api/v1, and offers `nav` and `tasks` to the layout and the dashboard. Platform code
+ * knows capabilities only through this contract.
+ */
+export interface CapabilityPlugin {
+  name: string;
+  routes?(app: FastifyInstance, deps: RouteDeps): void;
+  api?(api: FastifyInstance, deps: RouteDeps): void;
+  nav?: readonly NavEntry[];
+  tasks?: TaskSource;
+}
