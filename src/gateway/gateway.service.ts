@@ -19,6 +19,7 @@ import { type BlockList, openBlockList } from '../reports/reports.gateway.js';
 import { createGatewayMetrics } from './gateway.metrics.js';
 import { openLedger, watchDatabase } from './ledger.js';
 import { type PipelineDeps, processMessage } from './pipeline.js';
+import { pipelineStages } from './pipeline.stages.js';
 import { openRecipientDirectory } from './recipients.js';
 
 /**
@@ -99,7 +100,7 @@ export async function startGateway(config: Config, opts: GatewayOptions): Promis
     const metrics = createGatewayMetrics();
     closers.push(() => metrics.stop());
     const deps: PipelineDeps = {
-      config, logger, db, clock: opts.clock ?? systemClock, directory, nextHop, mailtips, blockList, ledger, dbWatch, resolver, dkim, metrics,
+      config, logger, db, clock: opts.clock ?? systemClock, stages: pipelineStages(config), directory, nextHop, mailtips, blockList, ledger, dbWatch, resolver, dkim, metrics,
       hmacKey: deriveKey(config.secretKey, 'gateway-delivery-keys'), reportAddresses: new Set(reports), hostname,
       authservId: (config.authservId ?? config.platformDomain).toLowerCase(),
     };

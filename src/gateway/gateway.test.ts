@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { ConfigError, loadConfig } from '../platform/config/config.js';
 import { workerCount } from './gateway.cluster.js';
 import {
-  authservIdOf, collapse, deliveryKey, messageDigest, receivedField, senderAuthenticated, systemMailProblem, tipSender,
+  authservIdOf, collapse, deliveryKey, messageDigest, receivedField, senderAuthenticated, senderVerdict, systemMailProblem, tipSender,
 } from './gateway.js';
 import { OVERSIGNED_FIELDS } from '../platform/notify/dkim.js';
 import { foldedSkeleton, platformClaim } from './lookalike.js';
@@ -87,6 +87,11 @@ test('authserv-id, sender alignment, tip sender, Received field', () => {
   assert.equal(senderAuthenticated({ ...f, dkimPassDomains: ['Trust.example'] }), true);
   assert.equal(senderAuthenticated({ ...f, spfPass: true }), false, 'SPF for another domain does not align');
   assert.equal(senderAuthenticated({ ...f, spfPass: true, mailFromDomain: 'trust.example' }), true);
+  // Once per message: the visible From (else the envelope sender) and the same rule.
+  const m = { fromAddresses: ['Lee@Trust.example'], mailFrom: 'bounce@lists.example', dmarcPass: false, dkimPassDomains: ['trust.example'], spfPass: true };
+  assert.deepEqual(senderVerdict(m), { address: 'lee@trust.example', authenticated: true });
+  assert.deepEqual(senderVerdict({ ...m, dkimPassDomains: [] }), { address: 'lee@trust.example', authenticated: false }, 'SPF passed for the envelope domain only');
+  assert.deepEqual(senderVerdict({ ...m, fromAddresses: [], dkimPassDomains: [] }), { address: 'bounce@lists.example', authenticated: true });
   assert.equal(tipSender(['a@x.example'], 'B@Y.example'), 'a@x.example');
   assert.equal(tipSender([], 'B@Y.example'), 'b@y.example');
   const r = receivedField({ helo: 'mx.example\r\nX-Injected: 1', remoteAddress: '192.0.2.1', hostname: 'gw.example', secure: true, protocol: 'smtp', sessionId: 'abc', now: new Date('2026-01-02T03:04:05Z') });

@@ -5,7 +5,8 @@ import type { GatewayQuarantineTable } from './gateway.tables.js';
 
 /**
  * Pure rules of the SMTP gateway: what a recipient's copy became, how per-recipient
- * outcomes become one SMTP reply, which `no-reply@` mail is genuine, who is internal.
+ * outcomes become one SMTP reply, which `no-reply@` mail is genuine, whether a sender is
+ * authenticated.
  * No I/O, no clock.
  */
 
@@ -166,14 +167,37 @@ export interface AlignmentFacts {
 }
 
 /**
- * Whether the visible sender's domain is authenticated (DMARC-style alignment, strict):
- * DMARC passed, or a DKIM signature of that domain verified, or SPF passed for an
- * envelope sender in that domain. An unauthenticated "internal" From is not internal.
+ * The one rule of whether a sender is authenticated (DMARC-style alignment, strict): DMARC
+ * passed, or a DKIM signature of the sender's domain verified, or SPF passed for an envelope
+ * sender in that domain. An unauthenticated "internal" From is not internal. The gateway
+ * asks it once per message (`senderVerdict`, in the authenticate stage) and carries the
+ * verdict to the reports and tips stages (the spoof stage reads the same authentication
+ * results: which DKIM signatures verified); a stored sample's Authentication-Results are
+ * read into the same facts and asked here too (reports/indicators.ts).
  */
 export function senderAuthenticated(f: AlignmentFacts): boolean {
   if (!f.fromDomain) return false;
   const d = f.fromDomain.toLowerCase();
   return f.dmarcPass || f.dkimPassDomains.some((x) => x.toLowerCase() === d) || (f.spfPass && f.mailFromDomain?.toLowerCase() === d);
+}
+
+/** Who sent a message, as every stage after authentication sees it: computed once per message. */
+export interface SenderVerdict {
+  /** The visible From (what the user sees), else the envelope sender; lower case (`tipSender`). */
+  address: string;
+  /** Whether that address's domain is authenticated (`senderAuthenticated`). */
+  authenticated: boolean;
+}
+
+/** The sender verdict of a message from its From addresses, envelope sender and authentication results. */
+export function senderVerdict(m: { fromAddresses: readonly string[]; mailFrom: string; dmarcPass: boolean; dkimPassDomains: readonly string[]; spfPass: boolean }): SenderVerdict {
+  const address = tipSender(m.fromAddresses, m.mailFrom);
+  return {
+    address,
+    authenticated: senderAuthenticated({
+      fromDomain: domainOfAddress(address), mailFromDomain: domainOfAddress(m.mailFrom), dmarcPass: m.dmarcPass, dkimPassDomains: m.dkimPassDomains, spfPass: m.spfPass,
+    }),
+  };
 }
 
 /** The address tips are about: the visible From (what the user sees), else the envelope sender. */
