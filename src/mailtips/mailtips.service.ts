@@ -31,7 +31,8 @@ export interface MailtipsStats {
 export interface MailtipsService {
   /**
    * Decisions for each recipient, in order. Does not record anything. `sender` is the
-   * RFC5322.From address the recipient sees; `opts.authenticated` enables the exemptions.
+   * RFC5322.From address the recipient sees; `opts.authenticated`, the gateway's sender
+   * verdict, enables the exemptions.
    * `accountLinkWarning` is always false here (the gateway sets it from scanAccountLinkLure).
    * @throws when the database cannot be reached and the cache cannot answer (answer 451).
    */

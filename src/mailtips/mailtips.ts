@@ -27,9 +27,10 @@ export interface TipDecision {
 /** What the gateway knows about the sender when it asks for a decision. */
 export interface DecideOptions {
   /**
-   * True when the sender's domain is authenticated (DMARC pass, or SPF/DKIM aligned with
-   * the From domain). Exemptions for internal senders and platform mail apply only then,
-   * so a forged internal sender still gets its tips. Default false.
+   * The gateway's sender verdict for this message (gateway.ts `senderVerdict`, computed
+   * once in its authenticate stage): mailtips does not judge authentication itself.
+   * Exemptions for internal senders and platform mail apply only when it is true, so a
+   * forged internal sender still gets its tips. Default false.
    */
   authenticated?: boolean;
 }
@@ -83,7 +84,8 @@ export function domainOf(address: string): string {
 }
 
 /**
- * Which exemption applies to a sender, or null. Only an authenticated sender can be exempt:
+ * Which exemption applies to a sender, or null. Only a sender the gateway's verdict says is
+ * authenticated can be exempt:
  * platform system mail (the platform's domain or a subdomain) and internal senders (a domain
  * of a member organisation).
  */

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { simpleParser, type AddressObject } from 'mailparser';
 import { decodeWords, fieldValue, fieldValues, type HeaderField, parseHead } from '../platform/mail/mime/index.js';
+import { type AlignmentFacts, senderAuthenticated } from '../gateway/gateway.js';
 import { collectHtmlUrls, registrableDomain, UrlCollector, type FoundUrl } from './urls.js';
 import { normaliseSubject } from './reports.js';
 
@@ -182,30 +183,48 @@ export async function parseSample(bytes: Buffer, opts: { headersLost?: boolean }
   return { indicators, headers, text, html, problem };
 }
 
-/** Whether any check stamped by the platform passed (cheap: decides whether internal origin is worth a lookup). */
-export function hasTrustedPass(ind: Indicators, authservId: string): boolean {
-  return ind.authenticationResults.some((ar) => ar.authservId === authservId && ar.results.some((r) => r.result === 'pass'));
+/**
+ * What the platform's own Authentication-Results fields (`authservId`; the gateway removes
+ * inbound ones claiming it) say about the sample's visible sender, as the facts of the
+ * gateway's one rule (`senderAuthenticated`). Null when the sample has no From we can trust
+ * (none, or read from the text of an inline forward) or no field of ours.
+ */
+export function sampleAuthFacts(ind: Indicators, authservId: string): AlignmentFacts | null {
+  const from = ind.from;
+  if (!from || ind.fromForwardedText) return null;
+  const ours = ind.authenticationResults.filter((ar) => ar.authservId === authservId);
+  if (!ours.length) return null;
+  const fromDomain = from.domain.toLowerCase();
+  const domainOf = (v: string | undefined): string | null => (v ? v.replace(/^.*@/, '').toLowerCase() || null : null);
+  const passes = ours.flatMap((ar) => ar.results).filter((r) => r.result === 'pass');
+  // A DMARC pass is about this From unless it names another header.from domain.
+  const dmarcPass = passes.some((r) => r.method === 'dmarc' && (!r.props['header.from'] || domainOf(r.props['header.from']) === fromDomain));
+  const dkimPassDomains = passes.filter((r) => r.method === 'dkim').map((r) => domainOf(r.props['header.d'] ?? r.props['header.i'])).filter((d): d is string => !!d);
+  const spfDomains = passes.filter((r) => r.method === 'spf').map((r) => domainOf(r.props['smtp.mailfrom']));
+  return {
+    fromDomain, dmarcPass, dkimPassDomains,
+    spfPass: spfDomains.length > 0,
+    mailFromDomain: spfDomains.find((d) => d === fromDomain) ?? spfDomains[0] ?? null,
+  };
 }
 
 /**
- * Whether the sample's sender is authenticated as internal: an Authentication-Results
- * header stamped by the platform (`authservId`; the gateway strips look-alikes from
- * outside) says DMARC passed, or DKIM/SPF passed for a domain aligned with the From
- * domain, and that domain is one of the platform's (organisation or platform domains).
+ * The sample's sender address when the platform authenticated it (the gateway's one rule,
+ * `senderAuthenticated`, asked with what our Authentication-Results say), else null.
+ */
+export function authenticatedSampleSender(ind: Indicators, authservId: string): string | null {
+  const facts = sampleAuthFacts(ind, authservId);
+  return facts && senderAuthenticated(facts) ? ind.from!.address : null;
+}
+
+/**
+ * Whether the sample was sent by one of the platform's own: its sender is authenticated
+ * (`authenticatedSampleSender`) and its domain is one of `platformDomains` (organisation or
+ * platform domains) or below one.
  */
 export function internalOrigin(ind: Indicators, authservId: string, platformDomains: ReadonlySet<string>): string | null {
-  const from = ind.from;
-  if (!from || ind.fromForwardedText) return null;
-  if (![...platformDomains].some((d) => from.domain === d || from.domain.endsWith('.' + d))) return null;
-  const aligned = (d: string | undefined): boolean => !!d && registrableDomain(d.replace(/^.*@/, '').toLowerCase()) === from.registrableDomain;
-  for (const ar of ind.authenticationResults) {
-    if (ar.authservId !== authservId) continue;
-    for (const r of ar.results) {
-      if (r.result !== 'pass') continue;
-      if (r.method === 'dmarc' && (!r.props['header.from'] || aligned(r.props['header.from']))) return from.address;
-      if (r.method === 'dkim' && aligned(r.props['header.d'] ?? r.props['header.i'])) return from.address;
-      if (r.method === 'spf' && aligned(r.props['smtp.mailfrom'])) return from.address;
-    }
-  }
-  return null;
+  const address = authenticatedSampleSender(ind, authservId);
+  if (!address) return null;
+  const domain = ind.from!.domain.toLowerCase();
+  return [...platformDomains].some((d) => domain === d || domain.endsWith('.' + d)) ? address : null;
 }

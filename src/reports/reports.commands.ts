@@ -7,7 +7,7 @@ import type { Db } from '../platform/db/db.js';
 import { Invalid, RateLimited } from '../platform/errors/errors.js';
 import { newId } from '../platform/ids.js';
 import { enqueueNotification } from '../platform/notify/outbox.js';
-import { hasTrustedPass, internalOrigin, parseSample, type Indicators } from './indicators.js';
+import { authenticatedSampleSender, internalOrigin, parseSample, type Indicators } from './indicators.js';
 import { directSample, splitReport, type ExtractedSample, type ReportIntake } from './intake.js';
 import { msgToRfc822 } from './msg.js';
 import { cutSamples } from './rawstore.js';
@@ -78,7 +78,7 @@ async function prepare(db: Db, config: Config, s: ExtractedSample, headersLost: 
   problem = problem ?? parsed.problem;
   let internalAddress: string | null = null;
   const from = parsed.indicators.from;
-  if (from && !parsed.indicators.fromForwardedText && hasTrustedPass(parsed.indicators, trustedAuthservId(config))) {
+  if (from && authenticatedSampleSender(parsed.indicators, trustedAuthservId(config))) {
     const platform = config.platformDomain.toLowerCase();
     const candidates = withParents(from.domain);
     const own = new Set([...(await organisationDomainsAmong(db, candidates)), ...(candidates.includes(platform) ? [platform] : [])]);
