@@ -15,7 +15,8 @@ export interface ReportEnvelope {
   remoteAddress: string;
   /**
    * Account id when the gateway authenticated the sender as one of the platform's own
-   * accounts (one From address, DMARC-aligned pass); null otherwise, and the report is unverified.
+   * accounts (one From address, and the gateway's sender verdict says authenticated); null
+   * otherwise, and the report is unverified.
    */
   internalSenderAccountId: string | null;
 }
