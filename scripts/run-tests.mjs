@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 // Runs every *.test.ts under src/ with Node's test runner (through tsx), after making a
 // fresh PostgreSQL database for this run. Node 20's `--test` does not expand globs, so
-// the files are listed here. Missing PostgreSQL or Chromium is reported loudly; under
-// CI (CI=true) it is a failure, not a skip.
-import { spawn } from 'node:child_process';
+// the files are listed here. Missing PostgreSQL, Chromium or an optional peer (the shared
+// corpora, swaks, openssl, oathtool, python3-dkim) is reported loudly in a banner before
+// and after the run; under CI (CI=true) it is a failure, not a skip.
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
@@ -57,8 +58,14 @@ if (!existsSync(chromium)) {
   env.PW_CHROMIUM = chromium;
 }
 
-if (!existsSync('/usr/bin/oathtool')) {
-  warnings.push('oathtool not found: TOTP tests use otpauth codes instead of an independent peer (apt-get install oathtool).');
+// Optional peers (corpora, swaks, openssl, oathtool, python3-dkim): src/platform/testing/peers.ts
+// is the one place that knows how to find them; the tests that need one skip with its reason.
+const peers = spawnSync(process.execPath, ['--import', 'tsx', 'src/platform/testing/peers.ts'], { cwd: root, encoding: 'utf8' });
+if (peers.status !== 0) {
+  warnings.push(`could not check the optional peers: ${(peers.stderr || '').trim().split('\n')[0]}`);
+} else {
+  const missing = Object.values(JSON.parse(peers.stdout || '{}'));
+  if (missing.length) warnings.push('Tests that need these peers are SKIPPED:', ...missing.map((m) => `  ${m}`));
 }
 
 if (warnings.length) banner(warnings);

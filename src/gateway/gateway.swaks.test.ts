@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { DatabaseHandle } from '../platform/db/db.js';
@@ -7,11 +7,11 @@ import { packageRoot } from '../platform/paths.js';
 import { TEST_SECRET_KEY } from '../platform/testing/app.js';
 import { createTestDatabase } from '../platform/testing/databases.js';
 import { makeAccount, makeOrganisation } from '../platform/testing/factories.js';
+import { requirePeer } from '../platform/testing/peers.js';
 import { PLATFORM, type TestGateway, startTestGateway } from './gateway.testing.js';
 
 /** The "done when", with a real peer: swaks talks SMTP to the gateway; the CLI reads the quarantine. */
 
-const haveSwaks = spawnSync('sh', ['-c', 'command -v swaks']).status === 0;
 
 /** Runs a command without blocking the event loop (the gateway under test lives in this process). */
 function run(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<{ status: number | null; stdout: string; stderr: string }> {
@@ -34,7 +34,7 @@ async function swaks(port: number, args: string[]): Promise<{ status: number | n
   return { status: r.status, out: r.stdout + r.stderr };
 }
 
-describe('swaks → gateway → Maildir [sqlite]', { skip: haveSwaks ? false : 'swaks not installed (apt-get install swaks)' }, () => {
+describe('swaks → gateway → Maildir [sqlite]', { skip: requirePeer('swaks', 'the swaks journey') }, () => {
   let h: DatabaseHandle & { url: string; drop(): Promise<void> };
   let g: TestGateway;
   let demo: string;

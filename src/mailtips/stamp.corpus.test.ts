@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { test } from 'node:test';
@@ -10,8 +10,9 @@ import { MARKER } from './banner.js';
 import type { TipDecision } from './mailtips.js';
 import { scanAccountLinkLure } from './lure.js';
 import { stampTips, stripImitations } from './stamp.js';
+import { CORPORA_DIR, peerMissing, requirePeer } from '../platform/testing/peers.js';
 
-const corpus = path.resolve(import.meta.dirname, '../../../shared/corpora/mime');
+const corpus = path.join(CORPORA_DIR, 'mime');
 const decision: TipDecision = { firstContact: true, lowVolume: true, senderCount: 2, threshold: 5, windowDays: 90, accountLinkWarning: true, exempt: null };
 const opts = { serviceName: 'Postwarden Mail', noReplyAddress: 'no-reply@postwarden.test' };
 
@@ -45,14 +46,10 @@ function isSubsequence(small: Buffer, big: Buffer): boolean {
   return i === small.length;
 }
 
-const files = existsSync(corpus) ? readdirSync(corpus).filter((f) => f.endsWith('.eml')).sort() : [];
+const files = peerMissing('corpora') ? [] : readdirSync(corpus).filter((f) => f.endsWith('.eml')).sort();
 
-test('every corpus message: same part tree after stamping, banner in every text body mailparser shows, attachments identical', async (t) => {
-  if (files.length === 0) {
-    console.warn(`../shared/corpora missing: ${corpus}`);
-    t.skip(`../shared/corpora missing: ${corpus}`);
-    return;
-  }
+test('every corpus message: same part tree after stamping, banner in every text body mailparser shows, attachments identical', { skip: requirePeer('corpora', 'the MIME corpus stamping check') }, async () => {
+  assert.ok(files.length > 0, `no .eml files in ${corpus}`);
   for (const f of files) {
     const raw = readFileSync(path.join(corpus, f));
     const stamped = stampTips(stripImitations(raw), decision, opts);

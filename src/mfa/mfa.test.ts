@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
+import { requirePeer } from '../platform/testing/peers.js';
 import { checkTotp, mfaReasons, newRecoveryCodes, newTotpSecret, normaliseRecoveryCode, totpCode, totpUri } from './mfa.js';
 
 const base = { businessArea: 'Clinical', highRiskAreas: ['Finance', 'HR'], roles: [{ role: 'user' as const, scope: '*' }], mfaRequired: false, compromisedAt: null };
@@ -31,7 +31,7 @@ test('TOTP accepts the current and adjacent steps, refuses others and replays', 
   assert.match(totpUri(secret, 'a@b.example', 'Postwarden'), /^otpauth:\/\/totp\/Postwarden:a%40b\.example\?.*algorithm=SHA1&digits=6&period=30/);
 });
 
-test('codes from Debian oathtool are accepted (an independent implementation)', { skip: existsSync('/usr/bin/oathtool') ? false : 'oathtool not installed (apt-get install oathtool)' }, () => {
+test('codes from Debian oathtool are accepted (an independent implementation)', { skip: requirePeer('oathtool', 'the independent TOTP check') }, () => {
   const secret = newTotpSecret();
   const now = new Date();
   const code = execFileSync('oathtool', ['--totp', '-b', secret, '-N', now.toISOString().replace('T', ' ').replace(/\..*/, ' UTC')], { encoding: 'utf8' }).trim();

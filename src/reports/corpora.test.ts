@@ -5,7 +5,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { testConfig } from '../platform/testing/app.js';
 import { createTestDatabase } from '../platform/testing/databases.js';
-import { packageRoot } from '../platform/paths.js';
+import { CORPORA_DIR, requirePeer } from '../platform/testing/peers.js';
 import { cliContext } from '../platform/context.js';
 import { ingestReportMail } from './reports.gateway.js';
 import { getReportRawFor } from './reports.queries.js';
@@ -17,10 +17,10 @@ import { reportWith } from './reports.testing.js';
  * base64 and as it is), is ingested without a crash, and the stored sample is the
  * attachment byte for byte. Read in place from ../shared/corpora; skipped loudly without it.
  */
-const ROOT = path.resolve(packageRoot, '..', 'shared', 'corpora');
+const ROOT = CORPORA_DIR;
 const DIRS = ['reports', 'mime'];
 
-describe('shared corpora, wrapped as reports', () => {
+describe('shared corpora, wrapped as reports', { skip: requirePeer('corpora', 'the corpora wrapped as reports') }, () => {
   let handle: Awaited<ReturnType<typeof createTestDatabase>> | undefined;
   const config = testConfig({ reportMaxPerReporterPerHour: 100_000 });
   before(async () => { handle = await createTestDatabase('sqlite'); });
@@ -29,12 +29,7 @@ describe('shared corpora, wrapped as reports', () => {
   for (const dir of DIRS) {
     test(`every file in corpora/${dir}`, { timeout: 300_000 }, async (t) => {
       const folder = path.join(ROOT, dir);
-      if (!existsSync(folder)) {
-        const why = `../shared/corpora missing: ${folder} not found, corpus check NOT run`;
-        console.warn(`!!! ${why} !!!`);
-        t.skip(why);
-        return;
-      }
+      assert.ok(existsSync(folder), `${folder} missing from the shared corpora`);
       const files = readdirSync(folder).filter((f) => !f.endsWith('.tsv') && !f.endsWith('.json') && !f.endsWith('.md'));
       assert.ok(files.length > 0, `no files in ${folder}`);
       for (const file of files) {

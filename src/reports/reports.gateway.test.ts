@@ -11,12 +11,13 @@ import { createLogger } from '../platform/log/log.js';
 import { ManualClock, testApp, testConfig, type TestClient } from '../platform/testing/app.js';
 import { createTestDatabase } from '../platform/testing/databases.js';
 import { makeAccount, makeOrganisation } from '../platform/testing/factories.js';
+import { requirePeer } from '../platform/testing/peers.js';
 import { decodeBody, parseMime } from '../platform/mail/mime/index.js';
 import { openBlockList, type BlockList } from './reports.gateway.js';
 import { phishMessage, signedInAndReady } from './reports.testing.js';
 
 const run = promisify(execFile);
-const SWAKS = ['/usr/bin/swaks', '/usr/local/bin/swaks'].find((p) => existsSync(p));
+const swaksSkip = requirePeer('swaks', 'the end-to-end report test');
 
 /**
  * Done when: a message forwarded as an attachment with swaks to the reporting address
@@ -24,7 +25,7 @@ const SWAKS = ['/usr/bin/swaks', '/usr/local/bin/swaks'].find((p) => existsSync(
  * CERT address as an attachment (byte for byte), and the next message from that sender is
  * quarantined by the gateway. The real gateway, portal and Maildir; nothing mocked.
  */
-describe('reporting pipeline end to end (swaks → gateway → queue → CERT → block)', { skip: SWAKS ? false : '!!! swaks not installed: end-to-end report test NOT run !!!' }, () => {
+describe('reporting pipeline end to end (swaks → gateway → queue → CERT → block)', { skip: swaksSkip }, () => {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'pw-reports-e2e-'));
   const config = testConfig({ dataDir, smtpAddr: '127.0.0.1:0', dnsResolver: 'none', reportCertAddress: 'carecert@cert.example', reportBlockRefreshMs: 200, gatewayWorkers: 0 });
   const clock = new ManualClock(new Date());
@@ -56,7 +57,7 @@ describe('reporting pipeline end to end (swaks → gateway → queue → CERT �
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  const swaks = (args: string[]) => run(SWAKS!, ['--server', `127.0.0.1:${gateway.port}`, '--helo', 'client.e2e-trust.example', ...args], { timeout: 60_000 });
+  const swaks = (args: string[]) => run('swaks', ['--server', `127.0.0.1:${gateway.port}`, '--helo', 'client.e2e-trust.example', ...args], { timeout: 60_000 });
 
   test('report → queue → phishing → CERT → the next message from that sender is quarantined', { timeout: 180_000 }, async () => {
     await swaks(['--from', 'alice@e2e-trust.example', '--to', 'spamreports@postwarden.test', '--header', 'Subject: FW: is this real?',
