@@ -1,11 +1,7 @@
 import assert from 'node:assert/strict';
 import { type Server, type Socket, connect, createServer } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { Kysely, PostgresDialect } from 'kysely';
-import pg from 'pg';
-import type { Db } from '../platform/db/db.js';
-import type { DatabaseHandle } from '../platform/db/db.js';
-import type { Database } from '../platform/db/schema.js';
+import { type DatabaseHandle, openDatabase } from '../platform/db/db.js';
 import { createTestDatabase, pgSkipReason } from '../platform/testing/databases.js';
 import { makeAccount, makeOrganisation } from '../platform/testing/factories.js';
 import { type TestGateway, message, sendRaw, startTestGateway } from './gateway.testing.js';
@@ -57,7 +53,7 @@ async function startProxy(targetHost: string, targetPort: number): Promise<Proxy
 
 describe('database unreachable [postgres]', { skip: pgSkipReason ? `PostgreSQL half skipped: ${pgSkipReason}` : false }, () => {
   let direct: DatabaseHandle & { url: string; drop(): Promise<void> };
-  let proxied: { db: Db; close(): Promise<void> };
+  let proxied: DatabaseHandle;
   let proxy: Proxy;
   let g: TestGateway;
   let lee: string;
@@ -69,17 +65,10 @@ describe('database unreachable [postgres]', { skip: pgSkipReason ? `PostgreSQL h
     sam = (await makeAccount(direct.db, { organisationId: org.id, email: `sam@${org.domain}` })).email;
     const u = new URL(direct.url);
     proxy = await startProxy(u.hostname, Number(u.port || 5432));
-    // As openDatabase makes it, plus an error listener on every client: pg emits 'error' on a
-    // checked-out client whose connection drops, and nothing else listens (see the report).
-    const schema = u.searchParams.get('schema')!;
-    u.searchParams.delete('schema');
+    // The production wiring (openDatabase), only through the proxy: same schema, same pool.
     u.hostname = '127.0.0.1';
     u.port = String(proxy.port);
-    const pool = new pg.Pool({ connectionString: u.toString(), max: 4, options: `-c search_path=${schema}`, connectionTimeoutMillis: 5000 });
-    pool.on('error', () => undefined);
-    pool.on('connect', (client) => client.on('error', () => undefined));
-    const db: Db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-    proxied = { db, close: () => db.destroy() };
+    proxied = await openDatabase(u.toString(), { poolSize: 4 });
     g = await startTestGateway(proxied.db);
   });
   after(async () => {
