@@ -29,6 +29,7 @@ import { systemClock } from '../src/platform/clock.js';
 import { type DatabaseHandle, migrateToLatest, openDatabase } from '../src/platform/db/db.js';
 import type { Db } from '../src/platform/db/db.js';
 import { buildApp } from '../src/platform/http/app.js';
+import { PLUGINS } from '../src/main/plugins.js';
 import { createLogger } from '../src/platform/log/log.js';
 import { testConfig } from '../src/platform/testing/app.js';
 import { enrolTestTotp, makeOrganisation, TEST_PASSWORD } from '../src/platform/testing/factories.js';
@@ -162,7 +163,7 @@ async function benchDatabase(label: string, handle: DatabaseHandle, passwordHash
   process.stderr.write(`${label}: seeding ${ORGS * PER_ORG + SIGNINS * 2 + USERS} accounts…\n`);
   const { signers, browsers, accountIds, names } = await seed(handle.db, passwordHash);
   const config = testConfig({ signinRateLimitPerMinute: 10_000 });
-  const app = await buildApp({ config, db: handle.db, logger: createLogger('silent'), clock: systemClock });
+  const app = await buildApp({ config, db: handle.db, logger: createLogger('silent'), clock: systemClock }, PLUGINS);
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
   if (!address || typeof address === 'string') throw new Error('no TCP address');

@@ -8,6 +8,7 @@ import { cliContext } from '../platform/context.js';
 import { decryptSecret, deriveKey } from '../platform/crypto/secrets.js';
 import type { Db } from '../platform/db/db.js';
 import { buildApp } from '../platform/http/app.js';
+import { PLUGINS } from '../main/plugins.js';
 import { createLogger } from '../platform/log/log.js';
 import { TEST_SECRET_KEY, TestClient } from '../platform/testing/app.js';
 import { describeEachDatabase } from '../platform/testing/databases.js';
@@ -43,7 +44,7 @@ describeEachDatabase('LAs manage ordinary accounts only; verification takes the 
 
   before(async () => {
     config = recoveryTestConfig();
-    app = await buildApp({ config, db: t.handle.db, logger: createLogger('silent'), clock });
+    app = await buildApp({ config, db: t.handle.db, logger: createLogger('silent'), clock }, PLUGINS);
     await app.ready();
   });
   after(async () => app.close());

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../platform/http/app.js';
+import { PLUGINS } from './plugins.js';
 import { systemClock } from '../platform/clock.js';
 import type { Config } from '../platform/config/config.js';
 import { type DatabaseHandle, migrateToLatest, openDatabase } from '../platform/db/db.js';
@@ -37,7 +38,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
   }
   const handle = await openDatabase(config.databaseUrl);
   await migrateToLatest(handle.db, handle.schema);
-  const app = await buildApp({ config, db: handle.db, logger, clock: systemClock });
+  const app = await buildApp({ config, db: handle.db, logger, clock: systemClock }, PLUGINS);
   const { host, port } = splitAddr(config.httpAddr);
   await app.listen({ host, port });
   const bound = app.server.address();

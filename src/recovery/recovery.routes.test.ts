@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { ManualClock } from '../platform/clock.js';
 import type { Config } from '../platform/config/config.js';
 import { buildApp } from '../platform/http/app.js';
+import { PLUGINS } from '../main/plugins.js';
 import { createLogger } from '../platform/log/log.js';
 import { describeEachDatabase } from '../platform/testing/databases.js';
 import { makeAccount, TEST_PASSWORD } from '../platform/testing/factories.js';
@@ -32,7 +33,7 @@ describeEachDatabase('recovery pages', (t) => {
   before(async () => {
     w = await seedWorld(t.handle.db);
     config = recoveryTestConfig();
-    app = await buildApp({ config, db: t.handle.db, logger: createLogger('trace', log), clock });
+    app = await buildApp({ config, db: t.handle.db, logger: createLogger('trace', log), clock }, PLUGINS);
     await app.ready();
   });
   after(async () => {

@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { ManualClock } from '../platform/clock.js';
 import type { Config } from '../platform/config/config.js';
 import { buildApp } from '../platform/http/app.js';
+import { PLUGINS } from '../main/plugins.js';
 import { createLogger } from '../platform/log/log.js';
 import { CookieJar } from '../platform/testing/app.js';
 import { describeEachDatabase } from '../platform/testing/databases.js';
@@ -65,7 +66,7 @@ describeEachDatabase('self-service pages (HTTP)', (t) => {
   before(async () => {
     w = await seedWorld(t.handle.db);
     config = recoveryTestConfig();
-    app = await buildApp({ config, db: t.handle.db, logger: createLogger('silent'), clock });
+    app = await buildApp({ config, db: t.handle.db, logger: createLogger('silent'), clock }, PLUGINS);
     await app.ready();
   });
   after(async () => {

@@ -10,6 +10,7 @@ import { testConfig } from '../testing/app.js';
 import { systemClock } from '../clock.js';
 import { createApiToken } from '../../signin/tokens.commands.js';
 import { buildApp } from './app.js';
+import { PLUGINS } from '../../main/plugins.js';
 
 describeEachDatabase('the app at its edges', (t) => {
   let app: FastifyInstance;
@@ -19,7 +20,7 @@ describeEachDatabase('the app at its edges', (t) => {
   before(async () => {
     const log = new PassThrough();
     log.on('data', (c: Buffer) => lines.push(c.toString()));
-    app = await buildApp({ config: testConfig(), db: t.handle.db, logger: createLogger('info', log), clock: systemClock });
+    app = await buildApp({ config: testConfig(), db: t.handle.db, logger: createLogger('info', log), clock: systemClock }, PLUGINS);
     await app.ready();
     const org = await makeOrganisation(t.handle.db);
     const a = await makeAccount(t.handle.db, { organisationId: org.id });

@@ -8,27 +8,6 @@ import swagger from '@fastify/swagger';
 import view from '@fastify/view';
 import Fastify, { type FastifyInstance } from 'fastify';
 import nunjucks from 'nunjucks';
-import { registerAuditRoutes } from '../../audit/audit.routes.js';
-import { registerDashboardRoutes } from '../../dashboard/dashboard.routes.js';
-import { registerDirectoryApi } from '../../directory/directory.api.js';
-import { registerDirectoryRoutes } from '../../directory/directory.routes.js';
-import { registerSigninRoutes } from '../../signin/signin.routes.js';
-import { registerMfaRoutes } from '../../mfa/mfa.routes.js';
-import { registerWebauthnRoutes } from '../../mfa/webauthn.routes.js';
-import { registerCoverageRoutes } from '../../mfa/coverage.routes.js';
-import { registerCoverageApi } from '../../mfa/coverage.api.js';
-import { registerSessionRoutes } from '../../signin/sessions.routes.js';
-import { registerBulletinRoutes } from '../../bulletins/bulletins.routes.js';
-import { registerCompromiseApi } from '../../compromise/compromise.api.js';
-import { registerCompromiseRoutes } from '../../compromise/compromise.routes.js';
-import { registerGatewayRoutes } from '../../gateway/gateway.routes.js';
-import { registerPhoneRoutes } from '../../phones/phones.routes.js';
-import { registerRecoveryApi } from '../../recovery/recovery.api.js';
-import { registerRecoveryRoutes } from '../../recovery/recovery.routes.js';
-import { registerReminderRoutes } from '../../reminders/reminders.routes.js';
-import { registerReportApi } from '../../reports/reports.api.js';
-import { registerReportRoutes } from '../../reports/reports.routes.js';
-import { registerNotifyRoutes } from '../notify/notify.routes.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/config.js';
 import type { Db } from '../db/db.js';
@@ -38,6 +17,7 @@ import { registerAuth } from './auth.js';
 import { registerCsrf } from './csrf.js';
 import { registerErrorHandling } from './errors.js';
 import { registerHealthRoutes } from './health.routes.js';
+import { capabilitiesOf, type CapabilityPlugin, type RouteDeps } from './plugin.js';
 import './types.js';
 
 export interface AppDeps {
@@ -63,9 +43,11 @@ export const CSP_DIRECTIVES = {
 };
 
 /**
- * Builds the portal and API. Nothing listens yet: `serve` calls listen(), tests use inject().
+ * Builds the portal and API from the capability plugins (the list is in main/plugins.ts):
+ * each plugin's routes on the portal, its API under /api/v1, its links and dashboard tasks
+ * on `app.capabilities`. Nothing listens yet: `serve` calls listen(), tests use inject().
  */
-export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+export async function buildApp(deps: AppDeps, plugins: readonly CapabilityPlugin[]): Promise<FastifyInstance> {
   const { config, db, clock } = deps;
   const app = Fastify({
     loggerInstance: deps.logger,
@@ -108,29 +90,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerAuth(app, { db, clock, config, sessions: { idleMinutes: config.sessionIdleMinutes, absoluteHours: config.sessionAbsoluteHours } });
   registerErrorHandling(app, config);
   registerHealthRoutes(app, db);
-  const routeDeps = { config, db, clock };
-  registerSigninRoutes(app, routeDeps);
-  registerMfaRoutes(app, routeDeps);
-  registerWebauthnRoutes(app, routeDeps);
-  registerCoverageRoutes(app, routeDeps);
-  registerSessionRoutes(app, routeDeps);
-  registerDashboardRoutes(app, routeDeps);
-  registerDirectoryRoutes(app, routeDeps);
-  registerAuditRoutes(app, routeDeps);
-  registerNotifyRoutes(app, routeDeps);
-  registerBulletinRoutes(app, routeDeps);
-  registerReminderRoutes(app, routeDeps);
-  registerGatewayRoutes(app, routeDeps);
-  registerRecoveryRoutes(app, routeDeps);
-  registerPhoneRoutes(app, routeDeps);
-  registerCompromiseRoutes(app, routeDeps);
-  registerReportRoutes(app, routeDeps);
+  app.decorate('capabilities', capabilitiesOf(plugins));
+  const routeDeps: RouteDeps = { config, db, clock };
+  // On the app itself, not in an encapsulated scope: a plugin's hooks apply as they always have.
+  for (const p of plugins) p.routes?.(app, routeDeps);
   await app.register(async (api) => {
-    registerDirectoryApi(api, routeDeps);
-    registerCoverageApi(api, routeDeps);
-    registerRecoveryApi(api, routeDeps);
-    registerCompromiseApi(api, routeDeps);
-    registerReportApi(api, routeDeps);
+    for (const p of plugins) p.api?.(api, routeDeps);
   }, { prefix: '/api/v1' });
   app.get('/api/docs', { config: { auth: 'none' }, schema: { hide: true } }, async () => app.swagger());
   return app;

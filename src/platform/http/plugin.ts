@@ -41,4 +41,29 @@ export interface CapabilityPlugin {
   api?(api: FastifyInstance, deps: RouteDeps): void;
   nav?: readonly NavEntry[];
   tasks?: TaskSource;
+  /** How the layout names the roles this capability defines (role → label). */
+  roleLabels?: Readonly<Record<string, string>>;
+}
+
+/** What buildApp offers every request (`req.server`): the plugins' links, task sources and role labels. */
+export interface Capabilities {
+  /** Every plugin's links, in `order`. */
+  nav: readonly NavEntry[];
+  /** Every plugin's task source, in the order of the plugin list. */
+  tasks: readonly TaskSource[];
+  roleLabels: Readonly<Record<string, string>>;
+}
+
+/** Collects the plugins' contributions for the layout and the dashboard. */
+export function capabilitiesOf(plugins: readonly CapabilityPlugin[]): Capabilities {
+  const names = new Set<string>();
+  for (const p of plugins) {
+    if (names.has(p.name)) throw new Error(`Two capability plugins are named ${p.name}`);
+    names.add(p.name);
+  }
+  return {
+    nav: plugins.flatMap((p) => p.nav ?? []).sort((a, b) => a.order - b.order),
+    tasks: plugins.flatMap((p) => (p.tasks ? [p.tasks] : [])),
+    roleLabels: Object.assign({}, ...plugins.map((p) => p.roleLabels ?? {})),
+  };
 }

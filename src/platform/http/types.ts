@@ -1,7 +1,12 @@
 import type { Account } from '../../directory/directory.js';
 import type { Actor } from '../context.js';
+import type { Capabilities } from './plugin.js';
 
 declare module 'fastify' {
+  interface FastifyInstance {
+    /** The capability plugins' links, dashboard task sources and role labels (buildApp). */
+    capabilities: Capabilities;
+  }
   interface FastifyRequest {
     /** The signed-in or token-bearing actor, or null. */
     actor: Actor | null;

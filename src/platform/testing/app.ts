@@ -1,6 +1,7 @@
 import { totpCode } from '../../mfa/mfa.js';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../http/app.js';
+import { PLUGINS } from '../../main/plugins.js';
 import { ManualClock, systemClock, type Clock } from '../clock.js';
 import { type Config, loadConfig } from '../config/config.js';
 import type { Db } from '../db/db.js';
@@ -21,7 +22,7 @@ export function testConfig(overrides: Record<string, unknown> = {}): Config {
 export async function testApp(db: Db, opts: { config?: Config; clock?: Clock } = {}): Promise<{ app: FastifyInstance; config: Config; clock: Clock }> {
   const config = opts.config ?? testConfig();
   const clock = opts.clock ?? systemClock;
-  const app = await buildApp({ config, db, logger: createLogger('silent'), clock });
+  const app = await buildApp({ config, db, logger: createLogger('silent'), clock }, PLUGINS);
   await app.ready();
   return { app, config, clock };
 }

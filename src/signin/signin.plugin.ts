@@ -1,0 +1,12 @@
+import type { CapabilityPlugin } from '../platform/http/plugin.js';
+import { registerSessionRoutes } from './sessions.routes.js';
+import { registerSigninRoutes } from './signin.routes.js';
+
+/** Sign-in, sign-out, password change and the account's sessions. */
+export const signinPlugin: CapabilityPlugin = {
+  name: 'signin',
+  routes(app, deps) {
+    registerSigninRoutes(app, deps);
+    registerSessionRoutes(app, deps);
+  },
+};
