@@ -1,4 +1,4 @@
-import { decodeBody, decodeText, headerFields, type MimePart, parseMime } from '../platform/mail/mime/index.js';
+import { decodeBody, decodeText, filenameOf, headerFields, type MimePart, parseMime } from '../platform/mail/mime/index.js';
 
 /**
  * What a report holds: the reported messages (samples) exactly as they were attached.
@@ -87,17 +87,18 @@ export function directSample(raw: Buffer, filename: string | null = null): Repor
 }
 
 function sampleOf(p: MimePart, problems: string[]): ExtractedSample | null {
-  const name = p.filename?.toLowerCase() ?? '';
+  const filename = filenameOf(p);
+  const name = filename?.toLowerCase() ?? '';
   const isRfc822 = p.contentType === 'message/rfc822' || p.contentType === 'message/global';
   const isEml = name.endsWith('.eml');
   const isMsg = name.endsWith('.msg') || p.contentType === 'application/vnd.ms-outlook';
   if (!isRfc822 && !isEml && !isMsg && p.contentType !== 'text/rfc822-headers') return null;
   const bytes = decodeBody(p);
-  if (isOutlookMsg(bytes)) return { bytes, format: 'msg', filename: p.filename };
-  if (p.contentType === 'text/rfc822-headers') return { bytes, format: 'headers-only', filename: p.filename };
+  if (isOutlookMsg(bytes)) return { bytes, format: 'msg', filename };
+  if (p.contentType === 'text/rfc822-headers') return { bytes, format: 'headers-only', filename };
   if (isRfc822 || isEml) {
     if (!looksLikeRfc822(bytes)) problems.push(`Attachment ${describe(p)} is not a well-formed message; it is kept as given.`);
-    return { bytes, format: 'rfc822', filename: p.filename };
+    return { bytes, format: 'rfc822', filename };
   }
   problems.push(`Attachment ${describe(p)} is named like an Outlook message but is not one; it was not taken as a sample.`);
   return null;
@@ -116,7 +117,7 @@ function splitArf(root: MimePart, feedback: MimePart, raw: Buffer, problems: str
   }
   const format: SampleFormat = original.contentType === 'text/rfc822-headers' ? 'headers-only' : 'rfc822';
   if (format === 'headers-only') problems.push('The ARF report carries only the headers of the reported message.');
-  return { kind: 'arf', samples: [{ bytes: decodeBody(original), format, filename: original.filename }], headersLost: false, arf, comment, problems };
+  return { kind: 'arf', samples: [{ bytes: decodeBody(original), format, filename: filenameOf(original) }], headersLost: false, arf, comment, problems };
 }
 
 function findPart(p: MimePart, pred: (p: MimePart) => boolean): MimePart | null {
@@ -129,7 +130,8 @@ function findPart(p: MimePart, pred: (p: MimePart) => boolean): MimePart | null 
 }
 
 function describe(p: MimePart): string {
-  return p.filename ? JSON.stringify(p.filename.slice(0, 100)) : `(${p.contentType})`;
+  const filename = filenameOf(p);
+  return filename ? JSON.stringify(filename.slice(0, 100)) : `(${p.contentType})`;
 }
 
 function shorten(s: string): string | null {

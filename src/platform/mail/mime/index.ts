@@ -8,7 +8,7 @@ export {
   addressesIn, fieldValue, fieldValues, headerFields, type HeaderField, lineBreakOf, type MessageHead, parseHead, prependFields, removeFields, withEol,
 } from './headers.js';
 export { type HeaderParams, paramText, parseHeaderValue, parseParams } from './params.js';
-export { decodeBody, decodeText, encodeBody, findBodyParts, isBodyText, type Transfer, transferOf } from './part.js';
+export { decodeBody, decodeText, encodeBody, filenameOf, findBodyParts, isBodyText, type Transfer, transferOf } from './part.js';
 export { decodeBase64, decodeQuotedPrintable, encodeBase64Lines, encodeQuotedPrintable } from './transfer.js';
 export { leaves, MIME_CONTENT, MIME_DISPLAY, type MimePart, type MimeReading, parseMime, splitMultipart } from './tree.js';
 export { decodeWords, encodeWord } from './words.js';

@@ -3,6 +3,7 @@
  * its charset, and which parts a reader sees as the message text. Pure; never throws.
  */
 import { decodeCharset } from './charset.js';
+import { paramText } from './params.js';
 import { decodeBase64, decodeQuotedPrintable, encodeBase64Lines, encodeQuotedPrintable } from './transfer.js';
 import type { MimePart } from './tree.js';
 
@@ -32,6 +33,11 @@ export function encodeBody(bytes: Buffer, p: Pick<MimePart, 'encoding'>, eol: st
 /** The text of a part: transfer encoding removed, then its charset (UTF-8 when absent, latin1 when unknown). */
 export function decodeText(p: Pick<MimePart, 'encoding' | 'body' | 'charset'>): string {
   return decodeCharset(decodeBody(p), p.charset);
+}
+
+/** The part's filename decoded for display (Content-Disposition filename, else Content-Type name), or null. */
+export function filenameOf(p: Pick<MimePart, 'dispositionParams' | 'params'>): string | null {
+  return paramText(p.dispositionParams, 'filename') ?? paramText(p.params, 'name');
 }
 
 /** True for a part a reader sees as the message text (not an attachment). */

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
-  decodeBody, decodeCharset, decodeQuotedPrintable, decodeText, decodeWords, findBodyParts, leaves, lineBreakOf, MIME_CONTENT, MIME_DISPLAY, type MimePart, paramText,
+  decodeBody, decodeCharset, decodeQuotedPrintable, decodeText, decodeWords, filenameOf, findBodyParts, leaves, lineBreakOf, MIME_CONTENT, MIME_DISPLAY, type MimePart, paramText,
   parseHeaderValue, parseMime,
 } from './index.js';
 
@@ -52,7 +52,7 @@ test('a part body is a view of the message: offsets, decoding, charset, filename
   assert.equal(text.body.buffer, raw.buffer, 'no copy');
   assert.equal(raw.subarray(text.bodyStart, text.end).toString(), text.body.toString());
   assert.equal(decodeText(text), 'café crème', 'QP soft break with white space before the line end');
-  assert.equal(pdf.filename, 'été.pdf');
+  assert.equal(filenameOf(pdf), 'été.pdf');
   assert.equal(decodeBody(pdf).toString(), '%PDF');
   assert.deepEqual(findBodyParts(root), { text });
 });

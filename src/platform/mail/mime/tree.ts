@@ -7,7 +7,7 @@
  * transport padding unless reading as MIME_DISPLAY. Nesting and width are bounded
  * (MimeReading), so hostile input cannot exhaust the stack or the time. Pure: no I/O.
  */
-import { paramText, parseHeaderValue } from './params.js';
+import { parseHeaderValue } from './params.js';
 
 export interface MimePart {
   /** Offset of the first header byte. */
@@ -34,8 +34,8 @@ export interface MimePart {
   disposition: string;
   /** True when a filename or name parameter is present. */
   hasFilename: boolean;
-  /** The filename (Content-Disposition filename, else Content-Type name) decoded for display, or null. */
-  filename: string | null;
+  /** Content-Disposition parameters as written (see parseHeaderValue; filenameOf decodes the name). */
+  dispositionParams: Record<string, string>;
   children: MimePart[];
 }
 
@@ -180,7 +180,7 @@ function parsePart(walk: Walk, s: string, start: number, end: number, defaultTyp
     encoding: (cteHeader ?? '').replace(/\(.*\)/g, '').trim().toLowerCase(),
     disposition: cd.value,
     hasFilename,
-    filename: paramText(cd.params, 'filename') ?? paramText(ct.params, 'name'),
+    dispositionParams: cd.params,
     children: [],
   };
   const boundary = ct.params.boundary;
