@@ -3,10 +3,12 @@ import { before, test } from 'node:test';
 import { rolesOf } from '../directory/directory.repo.js';
 import type { Actor } from '../platform/context.js';
 import { Conflict, Forbidden, Invalid, RateLimited } from '../platform/errors/errors.js';
-import type { OutgoingEmail } from '../platform/notify/mailer.js';
+import { closeMailer } from '../platform/notify/mailer.js';
+import { decodeBody, leaves, parseMime } from '../platform/mail/mime/index.js';
 import { testConfig } from '../platform/testing/app.js';
 import { describeEachDatabase } from '../platform/testing/databases.js';
 import { makeAccount, makeOrganisation, testCtx } from '../platform/testing/factories.js';
+import { startSmtpSink } from '../platform/testing/smtpsink.js';
 import { createBlockRulesFor, liftBlockRuleFor } from './blocks.commands.js';
 import { submitToCertFor } from './cert.commands.js';
 import { ingestReportMail, openBlockList } from './reports.gateway.js';
@@ -149,24 +151,38 @@ describeEachDatabase('phishing reports: intake, triage, CERT, blocks', (t) => {
   });
 
   test('CERT submission: recorded, originals attached, refused twice unless forced, released on failure', async () => {
-    const sample = phishMessage({ subject: 'For the CERT' });
-    await mail(reportWith([{ bytes: sample }], { from: alice.email }), alice.email);
-    const row = await db().selectFrom('report_samples').select('id').where('subject', '=', 'For the CERT').executeTakeFirstOrThrow();
-    const sent: OutgoingEmail[] = [];
-    const send = async (m: OutgoingEmail) => { sent.push(m); return { messageId: m.messageId ?? '<x@y>' }; };
-    const r = await submitToCertFor(db(), config, testCtx(csoc), { sampleIds: [row.id] }, { send });
-    assert.equal(r.sent, true);
-    assert.equal(sent[0]!.to, 'cert@cert.example');
-    assert.ok(sent[0]!.attachments![0]!.content.equals(sample));
-    await assert.rejects(submitToCertFor(db(), config, testCtx(csoc), { sampleIds: [row.id] }, { send }), Conflict);
-    const failing = async () => { throw new Error('relay refused'); };
-    const f = await submitToCertFor(db(), config, testCtx(csoc), { sampleIds: [row.id], force: true }, { send: failing });
-    assert.equal(f.sent, false);
-    const claim = await db().selectFrom('report_samples').select('cert_submission_id').where('id', '=', row.id).executeTakeFirstOrThrow();
-    assert.equal(claim.cert_submission_id, r.submission.id, 'a failed resend leaves the earlier submission in place');
-    const subs = await db().selectFrom('cert_submissions').select(['status', 'forced', 'actor_email']).orderBy('at').execute();
-    assert.deepEqual(subs.map((s) => [s.status, s.forced, s.actor_email]), [['sent', 0, csoc.email], ['failed', 1, csoc.email]]);
-    await assert.rejects(submitToCertFor(db(), config, testCtx(user), { sampleIds: [row.id] }, { send }), Forbidden);
-    void orgId;
+    // The CERT's mail server is a real SMTP server on a loopback port (the smarthost); the
+    // failure is injected there: it refuses the recipient.
+    const sink = await startSmtpSink();
+    const viaSink = testConfig({ reportCertAddress: 'cert@cert.example', reportMaxSamples: 3, reportMaxBytes: 200_000, smarthostUrl: sink.url, smarthostRequireTls: false });
+    try {
+      const sample = phishMessage({ subject: 'For the CERT' });
+      await mail(reportWith([{ bytes: sample }], { from: alice.email }), alice.email);
+      const row = await db().selectFrom('report_samples').select('id').where('subject', '=', 'For the CERT').executeTakeFirstOrThrow();
+      const r = await submitToCertFor(db(), viaSink, testCtx(csoc), { sampleIds: [row.id] });
+      assert.equal(r.sent, true);
+      assert.equal(sink.messages.length, 1);
+      assert.deepEqual(sink.messages[0]!.to, ['cert@cert.example']);
+      const sent = parseMime(sink.messages[0]!.raw);
+      assert.equal(/^Message-ID: *(.*)$/im.exec(sink.messages[0]!.raw.toString('latin1'))?.[1]?.trim(), r.submission.message_id);
+      const attached = leaves(sent).filter((p) => p.contentType === 'message/rfc822');
+      assert.equal(attached.length, 1);
+      assert.ok(decodeBody(attached[0]!).equals(sample), 'the original, byte for byte');
+      await assert.rejects(submitToCertFor(db(), viaSink, testCtx(csoc), { sampleIds: [row.id] }), Conflict);
+      sink.refuse = true;
+      const f = await submitToCertFor(db(), viaSink, testCtx(csoc), { sampleIds: [row.id], force: true });
+      assert.equal(f.sent, false);
+      assert.match(f.submission.error ?? '', /554/);
+      assert.equal(sink.messages.length, 1, 'nothing more arrived');
+      const claim = await db().selectFrom('report_samples').select('cert_submission_id').where('id', '=', row.id).executeTakeFirstOrThrow();
+      assert.equal(claim.cert_submission_id, r.submission.id, 'a failed resend leaves the earlier submission in place');
+      const subs = await db().selectFrom('cert_submissions').select(['status', 'forced', 'actor_email']).orderBy('at').execute();
+      assert.deepEqual(subs.map((s) => [s.status, s.forced, s.actor_email]), [['sent', 0, csoc.email], ['failed', 1, csoc.email]]);
+      await assert.rejects(submitToCertFor(db(), viaSink, testCtx(user), { sampleIds: [row.id] }), Forbidden);
+      void orgId;
+    } finally {
+      closeMailer();
+      await sink.close();
+    }
   });
 });
