@@ -6,12 +6,13 @@ import type { Db } from '../platform/db/db.js';
 import { Conflict, Invalid, NotFound, RateLimited, Unauthenticated } from '../platform/errors/errors.js';
 import { newId } from '../platform/ids.js';
 import { isVerificationLocked, mobileEnding, mobileUsableFrom, ordinal, type Referral, type SecondFactor } from './recovery.js';
+import { clockTime } from './recovery.presenters.js';
 import { authorizeConsole, authorizeConsoleSearch, channelFor } from './recovery.policy.js';
 import {
   clearVerifyFailures, consumeChallenge, findChallenge, findOpenVerification, insertVerification, loadVerifyThrottle, type Verification,
 } from './recovery.repo.js';
 import {
-  cleanCharacters, charactersMatch, clockTime, countFailure, ensureChallenge, loadSubject, type RecoverySettings, type Subject, trustRule,
+  cleanCharacters, charactersMatch, countFailure, ensureChallenge, loadSubject, type RecoverySettings, type Subject, trustRule,
 } from './verification.commands.js';
 
 /**

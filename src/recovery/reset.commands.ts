@@ -8,13 +8,13 @@ import { newId } from '../platform/ids.js';
 import { enqueueNotification } from '../platform/notify/outbox.js';
 import { generateOneTimePassword, hashPassword } from '../signin/password.js';
 import { revokeAccountApiTokens, revokeAccountSessions, setPassword } from '../signin/signin.repo.js';
-import { cleanTicket, isVerificationLocked } from './recovery.js';
+import { cleanTicket, isVerificationLocked, mobileEnding } from './recovery.js';
 import { countFailedSince, loadVerifyThrottle, moveVerification, type Verification } from './recovery.repo.js';
 import { CHANNEL_TEXT } from './review.js';
 import { insertReset } from './review.repo.js';
 import { REFERRAL_TEXT } from './console.commands.js';
 import { loadVerificationForAgent, verificationProblem } from './second-factor.commands.js';
-import { isHighRisk, loadSubject, type RecoverySettings, type Subject, trustRule } from './verification.commands.js';
+import { isHighRisk, type RecoverySettings, type Subject } from './verification.commands.js';
 
 /**
  * The reset itself. The only way in is a passed verification of the same agent's flow
@@ -27,6 +27,10 @@ export interface ResetDone {
   /** The temporary password when it is to be shown to the agent (once); null when it went by SMS. */
   temporaryPassword: string | null;
   delivery: 'shown' | 'sms';
+  /** The ticket reference as recorded. */
+  ticket: string;
+  /** What the page confirming the reset names: the account's address and the last digits of its mobile. */
+  account: { id: string; email: string; mobileEnding: string };
 }
 
 interface Agent {
@@ -101,9 +105,8 @@ export async function resetPassword(
   const { v, target } = await loadVerificationForAgent(db, ctx, settings, input.verificationId, input.flow);
   const problem = verificationProblem(v, ctx.now);
   if (problem) throw new Conflict(problem);
-  if (problems.length) throw new Invalid('The password was not reset.', problems);
-  const { actor, account, organisation } = target;
-  const subject = await loadSubject(db, account, trustRule(settings, ctx.now));
+  if (problems.length || !ticket) throw new Invalid('The password was not reset.', problems);
+  const { actor, account, organisation, subject } = target;
   if (!subject.assessment.ok) throw new Conflict(REFERRAL_TEXT[subject.assessment.referral]);
   // Defence in depth: never on questions alone where a second factor is required.
   if ((subject.privileged || v.secondFactorOptions.length > 0 || subject.assessment.options.length > 0) && v.secondFactor === null) {
@@ -124,5 +127,8 @@ export async function resetPassword(
       agent: { id: actor.accountId, email: actor.email, name: agentAccount?.displayName ?? actor.email, organisationId: actor.organisationId, organisationName: agentOrg?.name ?? '' },
     }),
   );
-  return { resetId, temporaryPassword: input.delivery === 'shown' ? temporaryPassword : null, delivery: input.delivery };
+  return {
+    resetId, temporaryPassword: input.delivery === 'shown' ? temporaryPassword : null, delivery: input.delivery, ticket,
+    account: { id: account.id, email: account.email, mobileEnding: mobileEnding(account.mobile) },
+  };
 }

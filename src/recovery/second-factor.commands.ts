@@ -8,7 +8,8 @@ import { enqueueNotification } from '../platform/notify/outbox.js';
 import { isVerificationLocked, mobileEnding, newSmsCode, type SecondFactor } from './recovery.js';
 import { clearVerifyFailures, findVerification, loadVerifyThrottle, moveVerification, setSmsCode, type Verification } from './recovery.repo.js';
 import { type ConsoleSettings, type ConsoleTarget, loadForConsole, refuseUnlessVerifiable } from './console.commands.js';
-import { clockTime, countFailure, type RecoverySettings, smsCodeKey } from './verification.commands.js';
+import { countFailure, type RecoverySettings, smsCodeKey } from './verification.commands.js';
+import { clockTime } from './recovery.presenters.js';
 import { useTotpCode } from '../mfa/totp.commands.js';
 
 /**
@@ -105,12 +106,13 @@ export async function sendVerificationSms(db: Db, ctx: Ctx, settings: RecoverySe
 /**
  * Checks the second factor the caller gives: a code from their authenticator app (a code
  * already used is refused) or the code sent by SMS. A wrong code fails the whole
- * verification and counts towards the lock. @returns whether it passed, and the lock
+ * verification and counts towards the lock. @returns whether it passed, the lock, and the
+ * verified account (where the console goes after a failure)
  * @throws Invalid (no code, or no SMS code sent yet), Conflict, NotFound, Forbidden, RateLimited
  */
 export async function passSecondFactor(
   db: Db, ctx: Ctx, settings: RecoverySettings, input: { verificationId: string; flow: string | null; kind: SecondFactor; code: string },
-): Promise<{ passed: boolean; lockedUntil: string | null; attemptsLeft: number }> {
+): Promise<{ passed: boolean; lockedUntil: string | null; attemptsLeft: number; accountId: string }> {
   const { v, target } = await openForSecondFactor(db, ctx, settings, input.verificationId, input.flow, input.kind);
   const code = input.code.replace(/\s+/g, '');
   if (!/^\d{6}$/.test(code)) throw new Invalid('Enter the 6-digit code.', ['Enter the 6-digit code the caller reads out.']);
@@ -131,9 +133,9 @@ export async function passSecondFactor(
       action: `recovery.verify.${input.kind}`, organisationId: account.organisationId, target: `account:${account.id}`, outcome: passed ? 'success' : 'failure',
       details: { verificationId: v.id, channel: v.channel },
     });
-    if (!passed) return { passed, ...(await countFailure(trx, ctx, settings, account, organisation, v.channel)) };
+    if (!passed) return { passed, ...(await countFailure(trx, ctx, settings, account, organisation, v.channel)), accountId: account.id };
     await clearVerifyFailures(trx, account.id, ctx.now.toISOString());
-    return { passed, lockedUntil: null, attemptsLeft: settings.recoveryMaxFailures };
+    return { passed, lockedUntil: null, attemptsLeft: settings.recoveryMaxFailures, accountId: account.id };
   });
 }
 

@@ -125,8 +125,3 @@ export async function countFailure(trx: Db, ctx: Ctx, settings: RecoverySettings
   await notifyVerificationLocked(trx, ctx, settings, account, org, { until, channel });
   return { lockedUntil: until, attemptsLeft: 0 };
 }
-
-/** The time of day in words for messages ("14:05 UTC"). */
-export function clockTime(iso: string): string {
-  return `${iso.slice(11, 16)} UTC`;
-}
