@@ -3,16 +3,15 @@ import { Conflict, Invalid, NotFound } from '../platform/errors/errors.js';
 import type { RouteDeps } from '../platform/http/plugin.js';
 import { ctxOf, field, isId } from '../platform/http/ctx.js';
 import { renderPage } from '../platform/http/render.js';
-import { createBlockRulesFor, listBlockRulesFor, type NewBlockRule } from './blocks.commands.js';
-import { listSubmissionsFor, submitToCertFor } from './cert.commands.js';
-import { parseSample } from './indicators.js';
-import { authorizeTriage } from './reports.policy.js';
+import { tryOrRerender } from '../platform/http/rerender.js';
+import { createBlockRulesFor, type NewBlockRule } from './blocks.commands.js';
+import { submitToCertFor } from './cert.commands.js';
 import { getReportRawFor } from './reports.queries.js';
-import { getBlob } from './reports.repo.js';
-import { BLOCK_KIND_LABELS, blockSuggestions, domainSet, isBlockKind, isVerdict, VERDICT_LABELS } from './reports.js';
+import { BLOCK_KIND_LABELS, isBlockKind, isVerdict, VERDICT_LABELS } from './reports.js';
 import { fieldList, flashOf } from './routes.shared.js';
-import { emptyFrameDocument, FRAME_CSP, safeFrameDocument } from './safeview.js';
-import { addNoteFor, assignFor, getSampleFor, setVerdictFor } from './triage.commands.js';
+import { FRAME_CSP } from './safeview.js';
+import { sampleFrameFor, sampleOriginalFor, samplePageFor } from './sample.commands.js';
+import { addNoteFor, assignFor, setVerdictFor } from './triage.commands.js';
 
 const DONE: Record<string, string> = {
   assigned: 'This report is assigned to you.',
@@ -37,47 +36,43 @@ function sampleId(req: FastifyRequest): string {
   return id;
 }
 
-/** One sample's page, its safe HTML frame, its original bytes, and the analyst's actions on it. */
-export function registerSampleRoutes(app: FastifyInstance, { config, db, clock }: RouteDeps): void {
-  const render = async (req: FastifyRequest, reply: FastifyReply, id: string, extra: Record<string, unknown> = {}): Promise<FastifyReply> => {
-    const ctx = ctxOf(req, clock.now());
-    const detail = await getSampleFor(db, ctx, id);
-    const view = await getBlob(db, detail.sample.view_sha256);
-    const parsed = view ? await parseSample(view, { headersLost: detail.sample.headers_lost === 1 }) : null;
-    const ignore = domainSet(config.reportCampaignIgnoreDomains);
-    return renderPage(req, reply, config, 'reports/views/sample.njk', {
-      ...detail, headers: parsed?.headers.slice(0, 300) ?? [], text: parsed?.text?.slice(0, 200_000) ?? null, hasHtml: !!parsed?.html,
-      submissions: await listSubmissionsFor(db, ctx, { sampleId: id, limit: 20 }),
-      blocks: await listBlockRulesFor(db, ctx, { all: true, sampleId: id, limit: 50 }),
-      suggestions: blockSuggestions(detail.indicators, ignore), blockKindLabels: BLOCK_KIND_LABELS, verdictLabels: VERDICT_LABELS,
-      certConfigured: !!config.reportCertAddress, certAddress: config.reportCertAddress, blockDays: config.reportBlockDays,
-      flash: flashOf(req, DONE, PROBLEMS), ...extra,
-    });
-  };
-  const back = (reply: FastifyReply, id: string, q: string): FastifyReply => reply.redirect(`/reports/samples/${id}?${q}`, 303);
+type Render = (req: FastifyRequest, reply: FastifyReply, id: string, extra?: Record<string, unknown>) => Promise<FastifyReply>;
 
-  app.get('/reports/samples/:id', async (req, reply) => render(req, reply, sampleId(req)));
+/** The sample page, from the one command that loads it, with the flash of the action before. */
+function samplePage({ config, db, clock }: RouteDeps): Render {
+  return async (req, reply, id, extra = {}) => renderPage(req, reply, config, 'reports/views/sample.njk', {
+    ...(await samplePageFor(db, config, ctxOf(req, clock.now()), id)), blockKindLabels: BLOCK_KIND_LABELS, verdictLabels: VERDICT_LABELS,
+    certConfigured: !!config.reportCertAddress, certAddress: config.reportCertAddress, blockDays: config.reportBlockDays,
+    flash: flashOf(req, DONE, PROBLEMS), ...extra,
+  });
+}
 
+const back = (reply: FastifyReply, id: string, q: string): FastifyReply => reply.redirect(`/reports/samples/${id}?${q}`, 303);
+
+/** The block rules ticked on the page ("kind:value"), the unknown kinds left out. */
+function tickedRules(body: unknown): NewBlockRule[] {
+  const rules: NewBlockRule[] = [];
+  for (const v of fieldList(body, 'block')) {
+    const i = v.indexOf(':');
+    const kind = v.slice(0, i);
+    if (i > 0 && isBlockKind(kind)) rules.push({ kind, value: v.slice(i + 1) });
+  }
+  return rules;
+}
+
+/** The sample's downloads and frame: the safe HTML, the original bytes, the whole report. */
+function registerSampleFiles(app: FastifyInstance, { db, clock }: RouteDeps): void {
   // The sanitised HTML, for <iframe sandbox> only: its own CSP (nothing loads, nothing runs).
   app.get('/reports/samples/:id/html', async (req, reply) => {
-    const id = sampleId(req);
-    const detail = await getSampleFor(db, ctxOf(req, clock.now()), id);
-    const view = await getBlob(db, detail.sample.view_sha256);
-    const parsed = view ? await parseSample(view) : null;
-    const doc = parsed?.html ? safeFrameDocument(parsed.html) : emptyFrameDocument('This message has no HTML part.');
+    const doc = await sampleFrameFor(db, ctxOf(req, clock.now()), sampleId(req));
     return reply.header('content-security-policy', FRAME_CSP).header('x-frame-options', 'SAMEORIGIN').header('cache-control', 'no-store')
       .header('referrer-policy', 'no-referrer').type('text/html; charset=utf-8').send(doc);
   });
 
   // The original bytes, as a download that no browser renders.
   app.get('/reports/samples/:id/original', async (req, reply) => {
-    const id = sampleId(req);
-    const { sample } = await getSampleFor(db, ctxOf(req, clock.now()), id);
-    const bytes = await getBlob(db, sample.sha256);
-    if (!bytes) throw new NotFound();
-    const ext = sample.format === 'msg' ? 'msg' : 'eml';
-    return reply.type('application/octet-stream').header('content-disposition', `attachment; filename="sample-${sample.sha256.slice(0, 12)}.${ext}"`)
-      .header('cache-control', 'no-store').send(bytes);
+    const { bytes, filename } = await sampleOriginalFor(db, ctxOf(req, clock.now()), sampleId(req));
+    return reply.type('application/octet-stream').header('content-disposition', `attachment; filename="${filename}"`).header('cache-control', 'no-store').send(bytes);
   });
 
   // A whole report as it was received (rebuilt byte for byte), as a download.
@@ -85,6 +80,14 @@ export function registerSampleRoutes(app: FastifyInstance, { config, db, clock }
     const raw = await getReportRawFor(db, ctxOf(req, clock.now()), sampleId(req));
     return reply.type('application/octet-stream').header('content-disposition', 'attachment; filename="report.eml"').header('cache-control', 'no-store').send(raw);
   });
+}
+
+/** One sample's page, its safe HTML frame, its original bytes, and the analyst's actions on it. */
+export function registerSampleRoutes(app: FastifyInstance, { config, db, clock }: RouteDeps): void {
+  const render = samplePage({ config, db, clock });
+  registerSampleFiles(app, { config, db, clock });
+
+  app.get('/reports/samples/:id', async (req, reply) => render(req, reply, sampleId(req)));
 
   app.post('/reports/samples/:id/assign', async (req, reply) => {
     const id = sampleId(req);
@@ -114,29 +117,18 @@ export function registerSampleRoutes(app: FastifyInstance, { config, db, clock }
 
   app.post('/reports/samples/:id/block', async (req, reply) => {
     const id = sampleId(req);
-    const rules: NewBlockRule[] = [];
-    for (const v of fieldList(req.body, 'block')) {
-      const i = v.indexOf(':');
-      const kind = v.slice(0, i);
-      if (i > 0 && isBlockKind(kind)) rules.push({ kind, value: v.slice(i + 1) });
-    }
     const days = Number(field(req.body, 'days') || config.reportBlockDays);
-    try {
-      const made = await createBlockRulesFor(db, config, ctxOf(req, clock.now()), { rules, sampleId: id, days, reason: field(req.body, 'reason') });
+    return tryOrRerender(reply, async () => {
+      const made = await createBlockRulesFor(db, config, ctxOf(req, clock.now()), { rules: tickedRules(req.body), sampleId: id, days, reason: field(req.body, 'reason') });
       return back(reply, id, made.length ? 'done=blocked' : 'done=block-none');
-    } catch (err) {
-      if (!(err instanceof Invalid) && !(err instanceof Conflict)) throw err;
-      reply.code(400);
-      return render(req, reply, id, { blockProblems: err instanceof Invalid ? (err.problems.length ? err.problems : [err.message]) : [err.message] });
-    }
+    }, (p) => render(req, reply, id, { blockProblems: p.problems }), { kinds: ['invalid', 'conflict'], status: 400 });
   });
 
+  // The command authorizes (triage) before anything else.
   app.post('/reports/samples/:id/cert', async (req, reply) => {
     const id = sampleId(req);
-    const ctx = ctxOf(req, clock.now());
-    authorizeTriage(ctx.actor);
     try {
-      const r = await submitToCertFor(db, config, ctx, { sampleIds: [id], arf: field(req.body, 'arf') === '1', force: field(req.body, 'force') === '1' }, { logger: req.log });
+      const r = await submitToCertFor(db, config, ctxOf(req, clock.now()), { sampleIds: [id], arf: field(req.body, 'arf') === '1', force: field(req.body, 'force') === '1' }, { logger: req.log });
       return back(reply, id, r.sent ? 'done=cert-sent' : 'problem=cert-failed');
     } catch (err) {
       if (err instanceof Conflict) return back(reply, id, 'problem=cert-already');
