@@ -30,6 +30,14 @@ export interface RoleGrant {
   scope: string;
 }
 
+// The platform knows roles and the signed-in account only by these names (context.ts, http/types.ts).
+declare module '../platform/context.js' {
+  interface RoleNames extends Record<Role, true> {}
+}
+declare module '../platform/http/types.js' {
+  interface SignedInAccount extends Account {}
+}
+
 export const ACCOUNT_STATUSES = ['active', 'disabled', 'locked'] as const;
 export type AccountStatus = (typeof ACCOUNT_STATUSES)[number];
 

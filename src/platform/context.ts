@@ -1,4 +1,16 @@
-import type { RoleGrant } from '../directory/directory.js';
+/**
+ * The names of roles, as keys. Empty here: the capability that defines roles adds them by
+ * interface merging (`declare module '../platform/context.js' { interface RoleNames … }`),
+ * so `g.role === 'platform-admin'` stays type-checked without platform importing it.
+ */
+export interface RoleNames {}
+export type RoleName = keyof RoleNames;
+
+/** A role held by an account. `scope` is an organisation id for local-admin, '*' otherwise. */
+export interface RoleGrant {
+  role: RoleName;
+  scope: string;
+}
 
 /** Who is acting. Built from a session, an API token, or the CLI. */
 export interface Actor {

@@ -17,7 +17,7 @@ import { registerAuth } from './auth.js';
 import { registerCsrf } from './csrf.js';
 import { registerErrorHandling } from './errors.js';
 import { registerHealthRoutes } from './health.routes.js';
-import { capabilitiesOf, type CapabilityPlugin, type RouteDeps } from './plugin.js';
+import { authenticatorOf, capabilitiesOf, type CapabilityPlugin, type RouteDeps } from './plugin.js';
 import './types.js';
 
 export interface AppDeps {
@@ -87,11 +87,11 @@ export async function buildApp(deps: AppDeps, plugins: readonly CapabilityPlugin
   // that matches no route changes nothing and is answered 404 (JSON under /api/).
   await registerCsrf(app, config, cookieSecret);
 
-  registerAuth(app, { db, clock, config, sessions: { idleMinutes: config.sessionIdleMinutes, absoluteHours: config.sessionAbsoluteHours } });
+  const routeDeps: RouteDeps = { config, db, clock };
+  registerAuth(app, { clock, authenticator: authenticatorOf(plugins, routeDeps) });
   registerErrorHandling(app, config);
   registerHealthRoutes(app, db);
   app.decorate('capabilities', capabilitiesOf(plugins));
-  const routeDeps: RouteDeps = { config, db, clock };
   // On the app itself, not in an encapsulated scope: a plugin's hooks apply as they always have.
   for (const p of plugins) p.routes?.(app, routeDeps);
   await app.register(async (api) => {

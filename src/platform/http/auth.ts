@@ -1,12 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { resolveSession, type SessionPolicy } from '../../signin/signin.commands.js';
-import { resolveApiToken } from '../../signin/tokens.commands.js';
-import { DEVICE_COOKIE, SESSION_COOKIE } from '../../signin/signin.js';
-import { setSessionCookie } from '../../signin/session.cookie.js';
 import type { Clock } from '../clock.js';
-import type { Config } from '../config/config.js';
-import type { Db } from '../db/db.js';
 import { Unauthenticated } from '../errors/errors.js';
+import type { Authenticator } from './plugin.js';
 
 /**
  * Authentication for every route, by its `config.auth`:
@@ -15,8 +10,10 @@ import { Unauthenticated } from '../errors/errors.js';
  * - 'token': the JSON API; `Authorization: Bearer pwt_…` only. Cookies are ignored, so
  *   the API cannot be driven cross-site by a browser (no CSRF surface).
  * - 'none': public routes (sign-in page, health, assets).
+ * Sessions and tokens are looked up by the `Authenticator` (the signin capability's).
  */
-export function registerAuth(app: FastifyInstance, deps: { db: Db; clock: Clock; sessions: SessionPolicy; config: Config }): void {
+export function registerAuth(app: FastifyInstance, deps: { clock: Clock; authenticator: Authenticator }): void {
+  const auth = deps.authenticator;
   app.decorateRequest('actor', null);
   app.decorateRequest('account', null);
   app.decorateRequest('sessionId', null);
@@ -29,7 +26,7 @@ export function registerAuth(app: FastifyInstance, deps: { db: Db; clock: Clock;
     if (mode === 'token') {
       const header = req.headers.authorization ?? '';
       const m = /^Bearer\s+(\S+)$/i.exec(header);
-      const actor = m ? await resolveApiToken(deps.db, m[1]!, deps.clock.now()) : null;
+      const actor = m ? await auth.bearer(m[1]!, deps.clock.now()) : null;
       if (!actor) {
         reply.header('www-authenticate', 'Bearer');
         throw new Unauthenticated('A valid API token is required: Authorization: Bearer <token>');
@@ -37,12 +34,12 @@ export function registerAuth(app: FastifyInstance, deps: { db: Db; clock: Clock;
       req.actor = actor;
       return;
     }
-    const device = req.cookies[DEVICE_COOKIE];
+    const device = req.cookies[auth.deviceCookie];
     req.deviceId = device && /^[A-Za-z0-9_-]{16,64}$/.test(device) ? device : null;
-    const cookie = req.cookies[SESSION_COOKIE];
-    const resolved = cookie ? await resolveSession(deps.db, cookie, deps.clock.now(), deps.sessions) : null;
+    const cookie = req.cookies[auth.sessionCookie];
+    const resolved = cookie ? await auth.session(cookie, deps.clock.now()) : null;
     if (resolved) {
-      if (resolved.renewedToken) setSessionCookie(reply, deps.config, resolved.renewedToken); // privileges changed: a new id
+      if (resolved.renewedToken) auth.setSessionCookie(reply, resolved.renewedToken); // privileges changed: a new id
       req.actor = resolved.actor;
       req.account = resolved.account;
       req.sessionId = resolved.sessionId;
@@ -50,7 +47,7 @@ export function registerAuth(app: FastifyInstance, deps: { db: Db; clock: Clock;
     }
     if (mode === 'none' || !req.routeOptions.url) return;
     if (!resolved) {
-      if (cookie) reply.clearCookie(SESSION_COOKIE, { path: '/' });
+      if (cookie) reply.clearCookie(auth.sessionCookie, { path: '/' });
       const next = req.method === 'GET' ? `?next=${encodeURIComponent(req.url)}` : '';
       return reply.redirect(`/signin${next}`, 303);
     }

@@ -1,8 +1,9 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/config.js';
 import type { Actor, Ctx } from '../context.js';
 import type { Db } from '../db/db.js';
+import type { SignedInAccount } from './types.js';
 
 /** What a capability's routes and API are given. */
 export interface RouteDeps {
@@ -41,8 +42,33 @@ export interface CapabilityPlugin {
   api?(api: FastifyInstance, deps: RouteDeps): void;
   nav?: readonly NavEntry[];
   tasks?: TaskSource;
+  /** The capability that owns sessions and API tokens provides the auth hook's lookups (exactly one plugin). */
+  authenticator?(deps: RouteDeps): Authenticator;
   /** How the layout names the roles this capability defines (role → label). */
   roleLabels?: Readonly<Record<string, string>>;
+}
+
+/** A portal session as the auth hook sees it. */
+export interface AuthenticatedSession {
+  sessionId: string;
+  stage: 'mfa' | 'enrol' | 'full';
+  /** Set when the session was renewed under a new id while being resolved: send this cookie value. */
+  renewedToken: string | null;
+  account: SignedInAccount;
+  actor: Actor;
+}
+
+/** What the auth hook (auth.ts) asks of sessions and API tokens. */
+export interface Authenticator {
+  /** The session cookie's and the long-lived device cookie's names. */
+  sessionCookie: string;
+  deviceCookie: string;
+  /** The live session for a cookie value, or null. */
+  session(cookie: string, now: Date): Promise<AuthenticatedSession | null>;
+  /** The actor of a bearer token, or null. */
+  bearer(token: string, now: Date): Promise<Actor | null>;
+  /** Sends a renewed session's cookie. */
+  setSessionCookie(reply: FastifyReply, token: string): void;
 }
 
 /** What buildApp offers every request (`req.server`): the plugins' links, task sources and role labels. */
@@ -66,4 +92,11 @@ export function capabilitiesOf(plugins: readonly CapabilityPlugin[]): Capabiliti
     tasks: plugins.flatMap((p) => (p.tasks ? [p.tasks] : [])),
     roleLabels: Object.assign({}, ...plugins.map((p) => p.roleLabels ?? {})),
   };
+}
+
+/** The one plugin's authenticator. @throws Error unless exactly one plugin provides one */
+export function authenticatorOf(plugins: readonly CapabilityPlugin[], deps: RouteDeps): Authenticator {
+  const providers = plugins.filter((p) => p.authenticator);
+  if (providers.length !== 1) throw new Error(`Exactly one capability plugin must provide the authenticator (found ${providers.length})`);
+  return providers[0]!.authenticator!(deps);
 }

@@ -1,6 +1,16 @@
-import type { Account } from '../../directory/directory.js';
 import type { Actor } from '../context.js';
 import type { Capabilities } from './plugin.js';
+
+/**
+ * The signed-in account as the layout needs it. The capability that owns accounts widens it
+ * to its own account type by interface merging (`interface SignedInAccount extends Account {}`).
+ */
+export interface SignedInAccount {
+  id: string;
+  email: string;
+  displayName: string;
+  mustChangePassword: boolean;
+}
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -11,7 +21,7 @@ declare module 'fastify' {
     /** The signed-in or token-bearing actor, or null. */
     actor: Actor | null;
     /** The signed-in account (portal sessions only). */
-    account: Account | null;
+    account: SignedInAccount | null;
     sessionId: string | null;
     /** The session's stage: 'mfa' and 'enrol' sessions reach only routes that allow them. */
     sessionStage: 'mfa' | 'enrol' | 'full' | null;
@@ -27,4 +37,3 @@ declare module 'fastify' {
     stages?: ReadonlyArray<'mfa' | 'enrol'>;
   }
 }
-export {};
