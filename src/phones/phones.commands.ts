@@ -1,5 +1,6 @@
 import { recordAudit } from '../audit/audit.commands.js';
-import type { Account } from '../directory/directory.js';
+import type { Account, RoleGrant } from '../directory/directory.js';
+import { canManage, getAccountFor } from '../directory/directory.commands.js';
 import { inScope } from '../directory/directory.policy.js';
 import { findAccount, findAccountByEmail, rolesOf } from '../directory/directory.repo.js';
 import { factorsOf } from '../mfa/mfa.repo.js';
@@ -94,6 +95,17 @@ async function manageableAccount(db: Db, actor: Actor, accountId: string): Promi
   const account = await findAccount(db, accountId, { all: true });
   if (!account) throw new NotFound();
   authorizeManageMobile(actor, { ...account, roles: await rolesOf(db, account.id) });
+  return account;
+}
+
+/**
+ * The account for the remediation form: one the actor may change (else NotFound, like a
+ * missing one) that is disabled for its non-UK number (else NotFound). @throws NotFound
+ */
+export async function getFixableAccountFor(db: Db, ctx: Ctx, accountId: string): Promise<Account & { roles: RoleGrant[] }> {
+  const account = await getAccountFor(db, ctx, accountId);
+  if (!canManage(ctx, account)) throw new NotFound();
+  if (account.status !== 'disabled' || account.statusReason !== STATUS_REASON_NON_UK_MOBILE) throw new NotFound();
   return account;
 }
 

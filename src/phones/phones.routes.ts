@@ -1,22 +1,27 @@
 import { Readable } from 'node:stream';
-import type { FastifyInstance } from 'fastify';
-import { canManage, getAccountFor } from '../directory/directory.commands.js';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Invalid, NotFound } from '../platform/errors/errors.js';
 import type { RouteDeps } from '../platform/http/plugin.js';
 import { ctxOf, field, isId, queryParam } from '../platform/http/ctx.js';
 import { renderPage } from '../platform/http/render.js';
+import { tryOrRerender } from '../platform/http/rerender.js';
 import {
-  getSweepRunFor, listDisabledFor, listSweepRunsFor, remediateMobileFor, setOwnMobile, SWEEP_STALL_MS, sweepReportFor,
+  getFixableAccountFor, getSweepRunFor, listDisabledFor, listSweepRunsFor, remediateMobileFor, setOwnMobile, SWEEP_STALL_MS, sweepReportFor,
 } from './phones.commands.js';
-import { STATUS_REASON_NON_UK_MOBILE } from './phones.js';
 import { continueSweep, openSweepRun, type SweepMode } from './phones.sweep.js';
 
 const ACTION_TEXT: Record<string, string> = {
   'would-disable': 'Would be disabled', disabled: 'Disabled', 'already-disabled': 'Already disabled', 'left-as-is': 'Left as it is (not active)',
 };
 
-/** UK-only mobile numbers: the sweep (platform admins), LA remediation, your own number. */
-export function registerPhoneRoutes(app: FastifyInstance, { config, db, clock }: RouteDeps): void {
+function idParam(req: FastifyRequest): string {
+  const { id } = req.params as { id: string };
+  if (!isId(id)) throw new NotFound();
+  return id;
+}
+
+/** The sweep (platform admins): start or resume a run, watch it, download its report. */
+function registerSweepRoutes(app: FastifyInstance, { config, db, clock }: RouteDeps): void {
   app.get('/phones/sweeps', async (req, reply) => {
     const runs = await listSweepRunsFor(db, ctxOf(req, clock.now()));
     return renderPage(req, reply, config, 'phones/views/sweeps.njk', { runs, crown: config.allowCrownDependencyMobiles });
@@ -51,15 +56,12 @@ export function registerPhoneRoutes(app: FastifyInstance, { config, db, clock }:
   });
 
   app.get('/phones/sweeps/:id', async (req, reply) => {
-    const { id } = req.params as { id: string };
-    if (!isId(id)) throw new NotFound();
-    const { run, items } = await getSweepRunFor(db, ctxOf(req, clock.now()), id);
+    const { run, items } = await getSweepRunFor(db, ctxOf(req, clock.now()), idParam(req));
     return renderPage(req, reply, config, 'phones/views/sweep.njk', { run, items: items.map((i) => ({ ...i, actionText: ACTION_TEXT[i.action] ?? i.action })) });
   });
 
   app.post('/phones/sweeps/:id/resume', async (req, reply) => {
-    const { id } = req.params as { id: string };
-    if (!isId(id)) throw new NotFound();
+    const id = idParam(req);
     const ctx = ctxOf(req, clock.now());
     const { run } = await getSweepRunFor(db, ctx, id, 1);
     if (run.interrupted) {
@@ -69,8 +71,7 @@ export function registerPhoneRoutes(app: FastifyInstance, { config, db, clock }:
   });
 
   app.get('/phones/sweeps/:id/report.csv', async (req, reply) => {
-    const { id } = req.params as { id: string };
-    if (!isId(id)) throw new NotFound();
+    const id = idParam(req);
     const lines = sweepReportFor(db, ctxOf(req, clock.now()), id);
     const first = await lines.next(); // refusals become proper error pages
     async function* all(): AsyncGenerator<string> {
@@ -83,7 +84,10 @@ export function registerPhoneRoutes(app: FastifyInstance, { config, db, clock }:
       .header('cache-control', 'no-store')
       .send(Readable.from(all()));
   });
+}
 
+/** LA remediation: the accounts disabled for their number, and the form that fixes one. */
+function registerRemediationRoutes(app: FastifyInstance, { config, db, clock }: RouteDeps): void {
   app.get('/phones/disabled', async (req, reply) => {
     const org = queryParam(req, 'org');
     if (org !== undefined && !isId(org)) throw new NotFound();
@@ -95,26 +99,27 @@ export function registerPhoneRoutes(app: FastifyInstance, { config, db, clock }:
   });
 
   app.get('/accounts/:id/mobile/fix', async (req, reply) => {
-    const { id } = req.params as { id: string };
-    if (!isId(id)) throw new NotFound();
-    const account = await fixable(req, id);
+    const account = await getFixableAccountFor(db, ctxOf(req, clock.now()), idParam(req));
     return renderPage(req, reply, config, 'phones/views/fix.njk', { account, values: { mobile: '' } });
   });
 
   app.post('/accounts/:id/mobile/fix', async (req, reply) => {
-    const { id } = req.params as { id: string };
-    if (!isId(id)) throw new NotFound();
+    const id = idParam(req);
     const mobile = field(req.body, 'mobile');
-    try {
+    return tryOrRerender(reply, async () => {
       await remediateMobileFor(db, ctxOf(req, clock.now()), config, id, mobile);
       return reply.redirect(`/accounts/${id}?fixed=1`, 303);
-    } catch (err) {
-      if (!(err instanceof Invalid)) throw err;
-      const account = await fixable(req, id);
-      reply.code(400);
-      return renderPage(req, reply, config, 'phones/views/fix.njk', { account, values: { mobile }, problems: err.problems });
-    }
+    }, async (p) => {
+      const account = await getFixableAccountFor(db, ctxOf(req, clock.now()), id);
+      return renderPage(req, reply, config, 'phones/views/fix.njk', { account, values: { mobile }, problems: p.error.problems });
+    }, { kinds: ['invalid'] });
   });
+}
+
+/** UK-only mobile numbers: the sweep (platform admins), LA remediation, your own number. */
+export function registerPhoneRoutes(app: FastifyInstance, { config, db, clock }: RouteDeps): void {
+  registerSweepRoutes(app, { config, db, clock });
+  registerRemediationRoutes(app, { config, db, clock });
 
   app.get('/profile/mobile', async (req, reply) => {
     return renderPage(req, reply, config, 'phones/views/profile-mobile.njk', {
@@ -124,26 +129,13 @@ export function registerPhoneRoutes(app: FastifyInstance, { config, db, clock }:
 
   app.post('/profile/mobile', async (req, reply) => {
     const values = { mobile: field(req.body, 'mobile') };
-    try {
+    return tryOrRerender(reply, async () => {
       await setOwnMobile(db, ctxOf(req, clock.now()), config, { number: values.mobile, currentPassword: field(req.body, 'currentPassword') });
       return reply.redirect('/profile/mobile?saved=1', 303);
-    } catch (err) {
-      if (!(err instanceof Invalid)) throw err;
-      reply.code(400);
-      return renderPage(req, reply, config, 'phones/views/profile-mobile.njk', {
-        current: req.account!.mobile, values, crown: config.allowCrownDependencyMobiles,
-        errorList: err.problems.map((text) => ({ text, href: /password/i.test(text) ? '#currentPassword' : '#mobile' })),
-        mobileError: err.problems.find((t) => !/password/i.test(t)), passwordError: err.problems.find((t) => /password/i.test(t)),
-      });
-    }
+    }, (p) => renderPage(req, reply, config, 'phones/views/profile-mobile.njk', {
+      current: req.account!.mobile, values, crown: config.allowCrownDependencyMobiles,
+      errorList: p.error.problems.map((text) => ({ text, href: /password/i.test(text) ? '#currentPassword' : '#mobile' })),
+      mobileError: p.error.problems.find((t) => !/password/i.test(t)), passwordError: p.error.problems.find((t) => /password/i.test(t)),
+    }), { kinds: ['invalid'] });
   });
-
-  /** The account, if the actor may fix it (else 404 like a missing one) and it is disabled for its number. */
-  async function fixable(req: Parameters<typeof ctxOf>[0], id: string): Promise<Awaited<ReturnType<typeof getAccountFor>>> {
-    const ctx = ctxOf(req, clock.now());
-    const account = await getAccountFor(db, ctx, id);
-    if (!canManage(ctx, account)) throw new NotFound();
-    if (account.status !== 'disabled' || account.statusReason !== STATUS_REASON_NON_UK_MOBILE) throw new NotFound();
-    return account;
-  }
 }
