@@ -26,3 +26,7 @@ export interface BulletinsTables {
   bulletins: BulletinTable;
   bulletin_reads: BulletinReadTable;
 }
+
+declare module '../platform/db/schema.js' {
+  interface Database extends BulletinsTables {}
+}

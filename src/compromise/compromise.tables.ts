@@ -91,3 +91,7 @@ export interface CompromiseTables {
   compromise_device_checks: CompromiseDeviceCheckTable;
   compromise_case_events: CompromiseCaseEventTable;
 }
+
+declare module '../platform/db/schema.js' {
+  interface Database extends CompromiseTables {}
+}

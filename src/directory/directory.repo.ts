@@ -1,6 +1,6 @@
 import type { Selectable } from 'kysely';
 import type { Db } from '../platform/db/db.js';
-import type { AccountTable, OrganisationTable } from '../platform/db/schema.js';
+import type { AccountTable, OrganisationTable } from './directory.tables.js';
 import type { Account, Organisation, Role, RoleGrant } from './directory.js';
 import type { OrgScope } from './directory.policy.js';
 import { containsText } from '../platform/db/like.js';

@@ -42,3 +42,7 @@ export interface GatewayTables {
   gateway_quarantine: GatewayQuarantineTable;
   gateway_redelivery: GatewayRedeliveryTable;
 }
+
+declare module '../platform/db/schema.js' {
+  interface Database extends GatewayTables {}
+}

@@ -27,3 +27,7 @@ export interface MailtipsTables {
   mailtips_pairs: MailtipsPairTable;
   mailtips_sender_days: MailtipsSenderDayTable;
 }
+
+declare module '../platform/db/schema.js' {
+  interface Database extends MailtipsTables {}
+}

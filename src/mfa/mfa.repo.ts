@@ -1,6 +1,6 @@
 import type { Selectable } from 'kysely';
 import type { Db } from '../platform/db/db.js';
-import type { MfaFactorTable } from '../platform/db/schema.js';
+import type { MfaFactorTable } from './mfa.tables.js';
 
 /** MFA factors and recovery codes: the only SQL of the MFA capability. */
 

@@ -53,3 +53,7 @@ export interface PhonesTables {
   phone_sweep_runs: PhoneSweepRunTable;
   phone_sweep_items: PhoneSweepItemTable;
 }
+
+declare module '../platform/db/schema.js' {
+  interface Database extends PhonesTables {}
+}

@@ -129,3 +129,7 @@ export interface RecoveryTables {
   password_resets: PasswordResetTable;
   reset_reviews: ResetReviewTable;
 }
+
+declare module '../platform/db/schema.js' {
+  interface Database extends RecoveryTables {}
+}

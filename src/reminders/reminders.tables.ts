@@ -18,3 +18,7 @@ export interface PasswordReminderTable {
 export interface RemindersTables {
   password_reminders: PasswordReminderTable;
 }
+
+declare module '../platform/db/schema.js' {
+  interface Database extends RemindersTables {}
+}

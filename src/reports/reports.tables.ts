@@ -167,3 +167,7 @@ export interface ReportsTables {
   block_rules: BlockRuleTable;
   block_rules_version: BlockRulesVersionTable;
 }
+
+declare module '../platform/db/schema.js' {
+  interface Database extends ReportsTables {}
+}

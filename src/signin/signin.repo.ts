@@ -1,6 +1,6 @@
 import type { Selectable } from 'kysely';
 import type { Db } from '../platform/db/db.js';
-import type { ApiTokenTable, SessionTable, SigninEventTable } from '../platform/db/schema.js';
+import type { ApiTokenTable, SessionTable, SigninEventTable } from './signin.tables.js';
 import { FRESH, type ThrottleState } from './lockout.js';
 
 /** Sessions and API tokens: the only SQL of the sign-in capability. */
