@@ -1,6 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { RouteDeps } from '../platform/http/plugin.js';
 import { ctxOf, isId } from '../platform/http/ctx.js';
+import type { Ctx } from '../platform/context.js';
+import type { Db } from '../platform/db/db.js';
 import { Invalid, NotFound } from '../platform/errors/errors.js';
 import { gapOf } from './coverage.js';
 import { getCoverageFor, listMissingFor } from './coverage.commands.js';
@@ -58,13 +60,60 @@ const requireResult = {
   },
 } as const;
 
+const auth = { auth: 'token' as const };
+
+const REQUIRE_ROUTE = {
+  config: auth,
+  schema: {
+    tags: ['mfa'],
+    summary: 'Require MFA for a business area ({organisationId, businessArea}) or a list of addresses ({emails}); dryRun previews without changing anything',
+    body: {
+      type: 'object',
+      required: ['dryRun'],
+      additionalProperties: false,
+      properties: {
+        dryRun: { type: 'boolean' },
+        organisationId: { type: 'string' },
+        businessArea: { type: 'string', maxLength: 200 },
+        emails: { type: 'array', maxItems: 5000, items: { type: 'string', maxLength: 320 } },
+        expectedAffected: { type: 'integer', minimum: 0, description: 'The affectedCount of your dry run: the change is refused (409) if it is now different' },
+      },
+    },
+    response: { 200: requireResult, ...errors },
+  },
+};
+
+type RequireBody = { dryRun: boolean; organisationId?: string; businessArea?: string; emails?: string[]; expectedAffected?: number };
+
+/** Requires MFA (or previews it) for a business area or a list of addresses, in the API's shape. @throws Invalid, NotFound, Forbidden, Conflict */
+async function requireMfa(db: Db, ctx: Ctx, b: RequireBody): Promise<Record<string, unknown>> {
+  const rows = (list: AffectedAccount[]): AffectedAccount[] => list.slice(0, API_ROWS);
+  if (b.emails !== undefined) {
+    if (b.organisationId !== undefined || b.businessArea !== undefined) throw new Invalid('Send either emails or organisationId and businessArea, not both.');
+    // Each array item is one "line", so positions match the array.
+    const text = b.emails.map((e) => e.replace(/[\r\n]/g, ' ')).join('\n');
+    const r = b.dryRun ? await previewListRequirement(db, ctx, { text }) : await confirmListRequirement(db, ctx, { text, expectedAffected: b.expectedAffected });
+    return {
+      kind: 'emails', dryRun: b.dryRun, applied: r.applied, organisationId: null, businessArea: null, alreadyHighRisk: false,
+      affectedCount: r.affected.length, affected: rows(r.affected), alreadyMarkedCount: r.alreadyMarked.length,
+      notFound: r.notFound.map((p) => ({ position: p.line, email: p.email })), invalid: r.invalid.map((p) => ({ position: p.line, text: p.text })),
+    };
+  }
+  if (b.organisationId === undefined || b.businessArea === undefined) throw new Invalid('Send organisationId and businessArea, or emails.');
+  if (!isId(b.organisationId)) throw new NotFound();
+  const input = { organisationId: b.organisationId, businessArea: b.businessArea };
+  const r = b.dryRun ? await previewAreaRequirement(db, ctx, input) : await confirmAreaRequirement(db, ctx, { ...input, expectedAffected: b.expectedAffected });
+  return {
+    kind: 'area', dryRun: b.dryRun, applied: r.applied, organisationId: r.organisation.id, businessArea: r.businessArea, alreadyHighRisk: r.alreadyHighRisk,
+    affectedCount: r.affected.length, affected: rows(r.affected), alreadyMarkedCount: 0, notFound: [], invalid: [],
+  };
+}
+
 /**
  * The JSON MFA coverage API under /api/v1. Bearer tokens only (no CSRF); results are
  * scoped exactly like the token's account would see them in the portal.
  */
 export function registerCoverageApi(api: FastifyInstance, { db, clock }: RouteDeps): void {
-  const auth = { auth: 'token' as const };
-
   api.get('/mfa/coverage', {
     config: auth,
     schema: {
@@ -100,47 +149,5 @@ export function registerCoverageApi(api: FastifyInstance, { db, clock }: RouteDe
     return { items, next: items.length === q.limit ? items[items.length - 1]!.email : null };
   });
 
-  api.post('/mfa/require', {
-    config: auth,
-    schema: {
-      tags: ['mfa'],
-      summary: 'Require MFA for a business area ({organisationId, businessArea}) or a list of addresses ({emails}); dryRun previews without changing anything',
-      body: {
-        type: 'object',
-        required: ['dryRun'],
-        additionalProperties: false,
-        properties: {
-          dryRun: { type: 'boolean' },
-          organisationId: { type: 'string' },
-          businessArea: { type: 'string', maxLength: 200 },
-          emails: { type: 'array', maxItems: 5000, items: { type: 'string', maxLength: 320 } },
-          expectedAffected: { type: 'integer', minimum: 0, description: 'The affectedCount of your dry run: the change is refused (409) if it is now different' },
-        },
-      },
-      response: { 200: requireResult, ...errors },
-    },
-  }, async (req) => {
-    const b = req.body as { dryRun: boolean; organisationId?: string; businessArea?: string; emails?: string[]; expectedAffected?: number };
-    const ctx = ctxOf(req, clock.now(), 'api');
-    const rows = (list: AffectedAccount[]): AffectedAccount[] => list.slice(0, API_ROWS);
-    if (b.emails !== undefined) {
-      if (b.organisationId !== undefined || b.businessArea !== undefined) throw new Invalid('Send either emails or organisationId and businessArea, not both.');
-      // Each array item is one "line", so positions match the array.
-      const text = b.emails.map((e) => e.replace(/[\r\n]/g, ' ')).join('\n');
-      const r = b.dryRun ? await previewListRequirement(db, ctx, { text }) : await confirmListRequirement(db, ctx, { text, expectedAffected: b.expectedAffected });
-      return {
-        kind: 'emails', dryRun: b.dryRun, applied: r.applied, organisationId: null, businessArea: null, alreadyHighRisk: false,
-        affectedCount: r.affected.length, affected: rows(r.affected), alreadyMarkedCount: r.alreadyMarked.length,
-        notFound: r.notFound.map((p) => ({ position: p.line, email: p.email })), invalid: r.invalid.map((p) => ({ position: p.line, text: p.text })),
-      };
-    }
-    if (b.organisationId === undefined || b.businessArea === undefined) throw new Invalid('Send organisationId and businessArea, or emails.');
-    if (!isId(b.organisationId)) throw new NotFound();
-    const input = { organisationId: b.organisationId, businessArea: b.businessArea };
-    const r = b.dryRun ? await previewAreaRequirement(db, ctx, input) : await confirmAreaRequirement(db, ctx, { ...input, expectedAffected: b.expectedAffected });
-    return {
-      kind: 'area', dryRun: b.dryRun, applied: r.applied, organisationId: r.organisation.id, businessArea: r.businessArea, alreadyHighRisk: r.alreadyHighRisk,
-      affectedCount: r.affected.length, affected: rows(r.affected), alreadyMarkedCount: 0, notFound: [], invalid: [],
-    };
-  });
+  api.post('/mfa/require', REQUIRE_ROUTE, async (req) => requireMfa(db, ctxOf(req, clock.now(), 'api'), req.body as RequireBody));
 }

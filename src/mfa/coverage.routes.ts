@@ -4,7 +4,8 @@ import type { RouteDeps } from '../platform/http/plugin.js';
 import { csvLine } from '../platform/csv.js';
 import { ctxOf, field, isId, queryParam } from '../platform/http/ctx.js';
 import { renderPage } from '../platform/http/render.js';
-import { Conflict, Invalid, NotFound } from '../platform/errors/errors.js';
+import { tryOrRerender } from '../platform/http/rerender.js';
+import { NotFound } from '../platform/errors/errors.js';
 import { gapOf } from './coverage.js';
 import { exportCoverageFor, exportMissingFor, getCoverageFor, listMissingFor, type MissingAccount } from './coverage.commands.js';
 import {
@@ -41,17 +42,12 @@ function csvReply(reply: FastifyReply, filename: string, lines: AsyncIterable<st
     .send(Readable.from(lines));
 }
 
-/**
- * The MFA coverage pages: per-area table, the people to chase, CSV exports, and
- * "require MFA" for an area or a pasted list (preview, then confirm).
- */
-export function registerCoverageRoutes(app: FastifyInstance, { config, db, clock }: RouteDeps): void {
-  const filters = (req: FastifyRequest): { organisationId?: string; search?: string; gapsOnly: boolean } => ({
-    organisationId: orgParam(queryParam(req, 'org')),
-    search: queryParam(req, 'q')?.slice(0, 100),
-    gapsOnly: queryParam(req, 'gaps') === '1',
-  });
+function filters(req: FastifyRequest): { organisationId?: string; search?: string; gapsOnly: boolean } {
+  return { organisationId: orgParam(queryParam(req, 'org')), search: queryParam(req, 'q')?.slice(0, 100), gapsOnly: queryParam(req, 'gaps') === '1' };
+}
 
+/** The coverage page (per-area table, the people to chase) and its two CSV exports. */
+function registerCoverageViews(app: FastifyInstance, { config, db, clock }: RouteDeps): void {
   app.get('/mfa/coverage', async (req, reply) => {
     const f = filters(req);
     const after = queryParam(req, 'after')?.slice(0, 320);
@@ -95,43 +91,37 @@ export function registerCoverageRoutes(app: FastifyInstance, { config, db, clock
     }
     return csvReply(reply, 'mfa-required-not-enrolled.csv', lines());
   });
+}
 
-  // --- Require MFA for a business area: preview, then confirm with the same input.
-  const areaInput = (req: FastifyRequest): { organisationId: string; businessArea: string } => {
-    const organisationId = orgParam(field(req.body, 'org'));
-    if (!organisationId) throw new NotFound();
-    return { organisationId, businessArea: field(req.body, 'area').slice(0, 1000) };
-  };
+function areaInput(req: FastifyRequest): { organisationId: string; businessArea: string } {
+  const organisationId = orgParam(field(req.body, 'org'));
+  if (!organisationId) throw new NotFound();
+  return { organisationId, businessArea: field(req.body, 'area').slice(0, 1000) };
+}
 
+/** Require MFA for a business area: preview, then confirm with the same input. */
+function registerAreaRequirement(app: FastifyInstance, { config, db, clock }: RouteDeps): void {
   async function showAreaPreview(req: FastifyRequest, reply: FastifyReply, warning?: string): Promise<FastifyReply> {
     const input = areaInput(req);
-    try {
+    return tryOrRerender(reply, async () => {
       const preview = await previewAreaRequirement(db, ctxOf(req, clock.now()), input);
-      return renderPage(req, reply, config, 'mfa/views/coverage-area-preview.njk', {
-        preview, shown: preview.affected.slice(0, PREVIEW_ROWS), warning,
-      });
-    } catch (err) {
-      if (!(err instanceof Invalid)) throw err;
-      reply.code(400);
-      return renderPage(req, reply, config, 'mfa/views/coverage-area-preview.njk', { problems: err.problems, organisationId: input.organisationId });
-    }
+      return renderPage(req, reply, config, 'mfa/views/coverage-area-preview.njk', { preview, shown: preview.affected.slice(0, PREVIEW_ROWS), warning });
+    }, (p) => renderPage(req, reply, config, 'mfa/views/coverage-area-preview.njk', { problems: p.error.problems, organisationId: input.organisationId }), { kinds: ['invalid'] });
   }
 
   app.post('/mfa/coverage/require-area/preview', async (req, reply) => showAreaPreview(req, reply));
 
   app.post('/mfa/coverage/require-area/confirm', async (req, reply) => {
     const input = areaInput(req);
-    try {
+    return tryOrRerender(reply, async () => {
       const r = await confirmAreaRequirement(db, ctxOf(req, clock.now()), { ...input, expectedAffected: expectedParam(field(req.body, 'expected')) });
       return reply.redirect(`/mfa/coverage?org=${r.organisation.id}&done=${r.applied ? 'area' : 'none'}&n=${r.affected.length}`, 303);
-    } catch (err) {
-      if (!(err instanceof Conflict)) throw err;
-      reply.code(409);
-      return showAreaPreview(req, reply, err.message);
-    }
+    }, (p) => showAreaPreview(req, reply, p.error.message), { kinds: ['conflict'] });
   });
+}
 
-  // --- Require MFA for a pasted list of addresses.
+/** Require MFA for a pasted list of addresses: the form, preview, then confirm. */
+function registerListRequirement(app: FastifyInstance, { config, db, clock }: RouteDeps): void {
   app.get('/mfa/coverage/require-list', async (req, reply) => {
     const { organisationId } = openListRequirement(ctxOf(req, clock.now()), { organisationId: orgParam(queryParam(req, 'org')) });
     return renderPage(req, reply, config, 'mfa/views/coverage-list.njk', { organisationId, text: '' });
@@ -140,31 +130,31 @@ export function registerCoverageRoutes(app: FastifyInstance, { config, db, clock
   async function showListPreview(req: FastifyRequest, reply: FastifyReply, warning?: string): Promise<FastifyReply> {
     const text = field(req.body, 'addresses');
     const organisationId = orgParam(field(req.body, 'org'));
-    try {
+    return tryOrRerender(reply, async () => {
       const preview = await previewListRequirement(db, ctxOf(req, clock.now()), { text });
-      return renderPage(req, reply, config, 'mfa/views/coverage-list-preview.njk', {
-        preview, text, organisationId, warning, shown: preview.affected.slice(0, PREVIEW_ROWS),
-      });
-    } catch (err) {
-      if (!(err instanceof Invalid)) throw err;
-      reply.code(400);
-      return renderPage(req, reply, config, 'mfa/views/coverage-list.njk', { organisationId, text, problems: err.problems });
-    }
+      return renderPage(req, reply, config, 'mfa/views/coverage-list-preview.njk', { preview, text, organisationId, warning, shown: preview.affected.slice(0, PREVIEW_ROWS) });
+    }, (p) => renderPage(req, reply, config, 'mfa/views/coverage-list.njk', { organisationId, text, problems: p.error.problems }), { kinds: ['invalid'] });
   }
 
   app.post('/mfa/coverage/require-list/preview', async (req, reply) => showListPreview(req, reply));
 
   app.post('/mfa/coverage/require-list/confirm', async (req, reply) => {
     const organisationId = orgParam(field(req.body, 'org'));
-    try {
+    return tryOrRerender(reply, async () => {
       const r = await confirmListRequirement(db, ctxOf(req, clock.now()), { text: field(req.body, 'addresses'), expectedAffected: expectedParam(field(req.body, 'expected')) });
       return reply.redirect(`/mfa/coverage?${organisationId ? `org=${organisationId}&` : ''}done=list&n=${r.affected.length}`, 303);
-    } catch (err) {
-      if (!(err instanceof Conflict)) throw err;
-      reply.code(409);
-      return showListPreview(req, reply, err.message);
-    }
+    }, (p) => showListPreview(req, reply, p.error.message), { kinds: ['conflict'] });
   });
+}
+
+/**
+ * The MFA coverage pages: per-area table, the people to chase, CSV exports, and
+ * "require MFA" for an area or a pasted list (preview, then confirm).
+ */
+export function registerCoverageRoutes(app: FastifyInstance, { config, db, clock }: RouteDeps): void {
+  registerCoverageViews(app, { config, db, clock });
+  registerAreaRequirement(app, { config, db, clock });
+  registerListRequirement(app, { config, db, clock });
 
   app.post('/mfa/coverage/accounts/:id/unmark', async (req, reply) => {
     const { id } = req.params as { id: string };

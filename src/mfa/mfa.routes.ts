@@ -4,17 +4,19 @@ import type { RouteDeps } from '../platform/http/plugin.js';
 import { safeNext } from '../platform/http/auth.js';
 import { ctxOf, field, isId, queryParam } from '../platform/http/ctx.js';
 import { renderPage } from '../platform/http/render.js';
-import { Conflict, Invalid, NotFound } from '../platform/errors/errors.js';
+import { tryOrRerender } from '../platform/http/rerender.js';
+import { NotFound } from '../platform/errors/errors.js';
 import { MFA_REASON_TEXT } from './mfa.js';
 import { adoptRenewedSession } from '../signin/session.cookie.js';
 import {
   confirmTotpEnrolment, mfaOverview, pendingTotp, regenerateRecoveryCodes, removeFactor, startTotpEnrolment, verifyRecoveryCodeAtSignin, verifyTotpAtSignin,
 } from './mfa.commands.js';
 
-/** The Security page, enrolment (which an account that must use MFA cannot skip), and the sign-in verification step. */
-export function registerMfaRoutes(app: FastifyInstance, { config, db, clock }: RouteDeps): void {
+const enrolOrFull = { stages: ['enrol'] as const };
+
+/** The Security page: the account's factors, new recovery codes, removing a factor. */
+function registerSecurityPage(app: FastifyInstance, { config, db, clock }: RouteDeps): void {
   const keys = { secretKey: config.secretKey };
-  const enrolOrFull = { stages: ['enrol'] as const };
 
   async function security(req: FastifyRequest, reply: FastifyReply, extra: Record<string, unknown> = {}): Promise<FastifyReply> {
     const o = await mfaOverview(db, ctxOf(req, clock.now()));
@@ -24,6 +26,25 @@ export function registerMfaRoutes(app: FastifyInstance, { config, db, clock }: R
   }
 
   app.get('/security', async (req, reply) => security(req, reply));
+
+  app.post('/security/recovery-codes', async (req, reply) => {
+    const codes = await regenerateRecoveryCodes(db, ctxOf(req, clock.now()), keys);
+    return renderPage(req, reply, config, 'mfa/views/recovery-codes.njk', { codes, next: '/security', enrolled: false });
+  });
+
+  app.post('/security/factors/:id/remove', async (req, reply) => {
+    const { id } = req.params as { id: string };
+    if (!isId(id)) throw new NotFound();
+    return tryOrRerender(reply, async () => {
+      await removeFactor(db, ctxOf(req, clock.now()), keys, id);
+      return reply.redirect('/security?removed=1', 303);
+    }, (p) => security(req, reply, { problems: p.problems }), { kinds: ['conflict'] });
+  });
+}
+
+/** Enrolment in an authenticator app (which an account that must use MFA cannot skip). */
+function registerTotpEnrolment(app: FastifyInstance, { config, db, clock }: RouteDeps): void {
+  const keys = { secretKey: config.secretKey };
 
   app.get('/security/enrol', { config: enrolOrFull }, async (req, reply) => {
     const o = await mfaOverview(db, ctxOf(req, clock.now()));
@@ -43,38 +64,23 @@ export function registerMfaRoutes(app: FastifyInstance, { config, db, clock }: R
     const ctx = ctxOf(req, clock.now());
     const factorId = field(req.body, 'factorId');
     if (!isId(factorId)) throw new NotFound();
-    try {
+    return tryOrRerender(reply, async () => {
       const { recoveryCodes, sessionToken } = await confirmTotpEnrolment(db, ctx, keys, { sessionId: req.sessionId!, factorId, code: field(req.body, 'code'), name: field(req.body, 'name') });
       adoptRenewedSession(req, reply, config, sessionToken, 'full');
       const next = req.account?.mustChangePassword ? '/password/change' : '/security';
       if (recoveryCodes) return renderPage(req, reply, config, 'mfa/views/recovery-codes.njk', { codes: recoveryCodes, next, enrolled: true });
       return reply.redirect(next, 303);
-    } catch (err) {
-      if (!(err instanceof Invalid)) throw err;
+    }, async (problem) => {
       const p = await pendingTotp(db, ctx, keys, factorId, config.serviceName);
       if (!p) throw new NotFound();
-      reply.code(400);
-      return totpPage(req, reply, p, { problems: err.problems, name: field(req.body, 'name') });
-    }
+      return totpPage(req, reply, p, { problems: problem.error.problems, name: field(req.body, 'name') });
+    }, { kinds: ['invalid'] });
   });
+}
 
-  app.post('/security/recovery-codes', async (req, reply) => {
-    const codes = await regenerateRecoveryCodes(db, ctxOf(req, clock.now()), keys);
-    return renderPage(req, reply, config, 'mfa/views/recovery-codes.njk', { codes, next: '/security', enrolled: false });
-  });
-
-  app.post('/security/factors/:id/remove', async (req, reply) => {
-    const { id } = req.params as { id: string };
-    if (!isId(id)) throw new NotFound();
-    try {
-      await removeFactor(db, ctxOf(req, clock.now()), keys, id);
-      return reply.redirect('/security?removed=1', 303);
-    } catch (err) {
-      if (!(err instanceof Conflict)) throw err;
-      reply.code(409);
-      return security(req, reply, { problems: [err.message] });
-    }
-  });
+/** The sign-in verification step (a code from the app, or a recovery code). */
+function registerSigninVerify(app: FastifyInstance, { config, db, clock }: RouteDeps): void {
+  const keys = { secretKey: config.secretKey };
 
   app.get('/signin/verify', { config: { stages: ['mfa'] } }, async (req, reply) => {
     if (req.sessionStage !== 'mfa') return reply.redirect('/', 303);
@@ -103,4 +109,11 @@ export function registerMfaRoutes(app: FastifyInstance, { config, db, clock }: R
       showRecovery: Boolean(recovery),
     });
   });
+}
+
+/** The Security page, enrolment (which an account that must use MFA cannot skip), and the sign-in verification step. */
+export function registerMfaRoutes(app: FastifyInstance, { config, db, clock }: RouteDeps): void {
+  registerSecurityPage(app, { config, db, clock });
+  registerTotpEnrolment(app, { config, db, clock });
+  registerSigninVerify(app, { config, db, clock });
 }

@@ -3,7 +3,8 @@ import type { RouteDeps } from '../platform/http/plugin.js';
 import { safeNext } from '../platform/http/auth.js';
 import { ctxOf, field, isId, queryParam } from '../platform/http/ctx.js';
 import { renderPage } from '../platform/http/render.js';
-import { Conflict, Invalid } from '../platform/errors/errors.js';
+import { tryOrRerender } from '../platform/http/rerender.js';
+import { Invalid } from '../platform/errors/errors.js';
 import { mfaOverview } from './mfa.commands.js';
 import { parseCredentialField, relyingPartyOf } from './webauthn.js';
 import { adoptRenewedSession } from '../signin/session.cookie.js';
@@ -11,13 +12,8 @@ import {
   finishWebauthnRegistration, ownWebauthnKey, renameWebauthnKey, startWebauthnRegistration, startWebauthnSignin, verifyWebauthnAtSignin,
 } from './webauthn.commands.js';
 
-/**
- * Security keys and passkeys over HTTP. The browser module (assets/webauthn.js) fetches
- * options as JSON (CSRF token in the x-csrf-token header), asks the authenticator, then
- * submits the credential as a hidden field of an ordinary form. So the results (recovery
- * codes, errors, the next page) are server-rendered pages, and codes never travel in a URL.
- */
-export function registerWebauthnRoutes(app: FastifyInstance, { config, db, clock }: RouteDeps): void {
+/** Adding a security key or passkey, and renaming one. */
+function registerKeyEnrolment(app: FastifyInstance, { config, db, clock }: RouteDeps): void {
   const keys = { secretKey: config.secretKey };
   const rp = relyingPartyOf(config.publicUrl, config.serviceName);
   const enrolOrFull = { stages: ['enrol'] as const };
@@ -36,7 +32,7 @@ export function registerWebauthnRoutes(app: FastifyInstance, { config, db, clock
   app.post('/security/webauthn', { config: enrolOrFull }, async (req, reply) => {
     const wasEnrolling = req.sessionStage === 'enrol';
     const name = field(req.body, 'name');
-    try {
+    return tryOrRerender(reply, async () => {
       const response = parseCredentialField(field(req.body, 'credential'));
       const { recoveryCodes, sessionToken } = await finishWebauthnRegistration(db, ctxOf(req, clock.now()), keys, { sessionId: req.sessionId!, rp, response, name });
       adoptRenewedSession(req, reply, config, sessionToken, 'full');
@@ -44,18 +40,10 @@ export function registerWebauthnRoutes(app: FastifyInstance, { config, db, clock
       const next = req.account?.mustChangePassword ? '/password/change' : wasEnrolling ? '/' : '/security';
       if (recoveryCodes) return renderPage(req, reply, config, 'mfa/views/recovery-codes.njk', { codes: recoveryCodes, next, enrolled: true });
       return reply.redirect(next, 303);
-    } catch (err) {
-      if (err instanceof Invalid) {
-        req.log.info({ reason: err.message }, 'webauthn registration refused');
-        reply.code(400);
-        return newKeyPage(req, reply, { problems: err.problems.length ? err.problems : [err.message], name });
-      }
-      if (err instanceof Conflict) {
-        reply.code(409);
-        return newKeyPage(req, reply, { problems: [err.message], name });
-      }
-      throw err;
-    }
+    }, (p) => {
+      if (p.kind === 'invalid') req.log.info({ reason: p.error.message }, 'webauthn registration refused');
+      return newKeyPage(req, reply, { problems: p.problems, name });
+    }, { kinds: ['invalid', 'conflict'] });
   });
 
   app.get('/security/webauthn/:id/rename', async (req, reply) => {
@@ -68,15 +56,22 @@ export function registerWebauthnRoutes(app: FastifyInstance, { config, db, clock
     const { id } = req.params as { id: string };
     const ctx = ctxOf(req, clock.now());
     const key = await ownWebauthnKey(db, ctx, isId(id) ? id : '');
-    try {
+    return tryOrRerender(reply, async () => {
       await renameWebauthnKey(db, ctx, key.id, field(req.body, 'name'));
       return reply.redirect('/security', 303);
-    } catch (err) {
-      if (!(err instanceof Invalid)) throw err;
-      reply.code(400);
-      return renderPage(req, reply, config, 'mfa/views/webauthn-rename.njk', { key, name: field(req.body, 'name'), problems: err.problems });
-    }
+    }, (p) => renderPage(req, reply, config, 'mfa/views/webauthn-rename.njk', { key, name: field(req.body, 'name'), problems: p.error.problems }), { kinds: ['invalid'] });
   });
+}
+
+/**
+ * Security keys and passkeys over HTTP. The browser module (assets/webauthn.js) fetches
+ * options as JSON (CSRF token in the x-csrf-token header), asks the authenticator, then
+ * submits the credential as a hidden field of an ordinary form. So the results (recovery
+ * codes, errors, the next page) are server-rendered pages, and codes never travel in a URL.
+ */
+export function registerWebauthnRoutes(app: FastifyInstance, { config, db, clock }: RouteDeps): void {
+  const rp = relyingPartyOf(config.publicUrl, config.serviceName);
+  registerKeyEnrolment(app, { config, db, clock });
 
   app.post('/signin/webauthn/options', { config: { stages: ['mfa'] } }, async (req, reply) => {
     // 'full' sessions pass the stage gate (it only holds pending ones back), so refuse them here.
