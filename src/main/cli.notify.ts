@@ -5,7 +5,7 @@ import { DomainError } from '../platform/errors/errors.js';
 import { systemClock } from '../platform/clock.js';
 import { createLogger } from '../platform/log/log.js';
 import { ensureDkimKey } from '../platform/notify/dkim.js';
-import { isOutboxStatus, OUTBOX_STATUSES, retryNotification, viewOutbox } from '../platform/notify/notify.commands.js';
+import { isOutboxStatus, OUTBOX_STATUSES, retryNotification, viewOutbox } from '../notifications/notifications.commands.js';
 import { deliverDueNotifications } from '../platform/notify/runner.js';
 import { listLocalSms } from '../platform/notify/sms.local.js';
 import { smsProvider } from '../platform/notify/sms.js';
@@ -86,7 +86,7 @@ export function registerNotifyCommands(program: Command): void {
       const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
       const reference = new Date().toISOString();
       const r = await withDatabase(config, async ({ db }) => {
-        await db.transaction().execute((trx) => enqueueNotification(trx, config.secretKey, new Date(), { channel: sms ? 'sms' : 'email', template: 'platform/test-message', to: opts.to, data: { reference } }));
+        await db.transaction().execute((trx) => enqueueNotification(trx, config.secretKey, new Date(), { channel: sms ? 'sms' : 'email', template: 'notifications/test-message', to: opts.to, data: { reference } }));
         return deliverDueNotifications({ db, config, clock: systemClock, logger }, { limit: 100 });
       });
       closeMailer();

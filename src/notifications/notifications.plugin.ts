@@ -1,12 +1,12 @@
-import { countByStatus } from '../platform/notify/history.repo.js';
-import { canViewOutbox } from '../platform/notify/notify.policy.js';
-import { registerNotifyRoutes } from '../platform/notify/notify.routes.js';
+import { countByStatus } from './history.repo.js';
+import { canViewOutbox } from './notifications.policy.js';
+import { registerNotificationRoutes } from './notifications.routes.js';
 import type { CapabilityPlugin } from '../platform/http/plugin.js';
 
 /** Messages sent to the person signed in, and the outbox for platform admins. */
 export const notificationsPlugin: CapabilityPlugin = {
   name: 'notifications',
-  routes: registerNotifyRoutes,
+  routes: registerNotificationRoutes,
   nav: [
     { href: '/outbox', text: 'Outbox', order: 120, visible: canViewOutbox },
     { href: '/notifications', text: 'Messages to you', order: 140, visible: () => true },

@@ -6,9 +6,9 @@ import { packageRoot } from '../paths.js';
 
 /**
  * Renders notification templates: `src/<capability>/notifications/<name>.subject.njk`,
- * `.txt.njk`, `.html.njk` (email) or `.sms.njk` (SMS); `platform/<name>` is under
- * src/platform/notify/notifications/. Template names resolve under src/, so
- * email templates extend "platform/notify/views/email.txt.njk" / "email.html.njk".
+ * `.txt.njk`, `.html.njk` (email) or `.sms.njk` (SMS), named `<capability>/<name>`
+ * (`notifications/test-message`). Template names resolve under src/, so email templates
+ * extend the platform's layouts "platform/notify/views/email.txt.njk" / "email.html.njk".
  */
 
 const root = path.join(packageRoot, 'src');
@@ -37,8 +37,9 @@ const TEMPLATE_ID = /^[a-z][a-z0-9-]*\/[a-z][a-z0-9-]*$/;
 function fileOf(template: string, part: string): string {
   if (!TEMPLATE_ID.test(template)) throw new Error(`not a template id: ${JSON.stringify(template)} (expected <capability>/<name>)`);
   const [cap, name] = template.split('/') as [string, string];
-  // The platform's own templates (e.g. platform/test-message) live beside this file.
-  return `${cap === 'platform' ? 'platform/notify' : cap}/notifications/${name}.${part}.njk`;
+  // `platform/test-message` is the id of test messages queued before they became the
+  // notifications capability's: such rows still render.
+  return `${cap === 'platform' ? 'notifications' : cap}/notifications/${name}.${part}.njk`;
 }
 
 /** Whether the template has this part (e.g. 'sms', 'subject'). */

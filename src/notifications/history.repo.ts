@@ -1,6 +1,6 @@
-import type { Db } from '../db/db.js';
-import type { OrgScope } from '../../directory/directory.policy.js';
-import type { NotificationTable } from './notify.tables.js';
+import type { Db } from '../platform/db/db.js';
+import type { OrgScope } from '../directory/directory.policy.js';
+import type { NotificationTable } from '../platform/notify/notify.tables.js';
 
 /** Read side of the outbox: history for users and LAs, the outbox for platform admins. Never the payload. */
 

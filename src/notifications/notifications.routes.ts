@@ -1,9 +1,9 @@
 import type { FastifyInstance } from 'fastify';
-import type { RouteDeps } from '../http/plugin.js';
-import { NotFound } from '../errors/errors.js';
-import { ctxOf, isId, queryParam } from '../http/ctx.js';
-import { renderPage } from '../http/render.js';
-import { isOutboxStatus, notificationHistory, OUTBOX_STATUSES, retryNotification, viewOutbox } from './notify.commands.js';
+import type { RouteDeps } from '../platform/http/plugin.js';
+import { NotFound } from '../platform/errors/errors.js';
+import { ctxOf, isId, queryParam } from '../platform/http/ctx.js';
+import { renderPage } from '../platform/http/render.js';
+import { isOutboxStatus, notificationHistory, OUTBOX_STATUSES, retryNotification, viewOutbox } from './notifications.commands.js';
 import type { NotificationSummary } from './history.repo.js';
 
 /** Dates as people read them, in UTC. */
@@ -22,13 +22,13 @@ function present(rows: NotificationSummary[]) {
 }
 
 /** Notification history (users, LAs) and the outbox with its failures (platform admins). */
-export function registerNotifyRoutes(app: FastifyInstance, deps: RouteDeps): void {
+export function registerNotificationRoutes(app: FastifyInstance, deps: RouteDeps): void {
   const { config, db, clock } = deps;
 
   app.get('/notifications', async (req, reply) => {
     const before = queryParam(req, 'before');
     const r = await notificationHistory(db, ctxOf(req, clock.now()), { before, limit: 50 });
-    return renderPage(req, reply, config, 'platform/notify/views/notifications.njk', {
+    return renderPage(req, reply, config, 'notifications/views/notifications.njk', {
       own: present(r.own), organisations: r.organisations ? present(r.organisations) : null,
       nextBefore: r.own.length === 50 ? r.own[49]!.createdAt : undefined,
     });
@@ -40,7 +40,7 @@ export function registerNotifyRoutes(app: FastifyInstance, deps: RouteDeps): voi
     const before = queryParam(req, 'before');
     const r = await viewOutbox(db, ctxOf(req, clock.now()), { status, before, limit: 100 });
     const retried = queryParam(req, 'retried');
-    return renderPage(req, reply, config, 'platform/notify/views/outbox.njk', {
+    return renderPage(req, reply, config, 'notifications/views/outbox.njk', {
       rows: present(r.rows), counts: r.counts, statuses: OUTBOX_STATUSES.map((x) => ({ value: x, text: STATUS_TEXT[x] })), status: status ?? '',
       nextBefore: r.rows.length === 100 ? r.rows[99]!.createdAt : undefined,
       flash: retried ? { type: 'success', text: 'The notification is queued again and will be sent within seconds.' } : undefined,

@@ -1,11 +1,11 @@
-import { recordAudit } from '../../audit/audit.commands.js';
-import type { Ctx } from '../context.js';
-import type { Db } from '../db/db.js';
-import { Conflict, NotFound, Unauthenticated } from '../errors/errors.js';
+import { recordAudit } from '../audit/audit.commands.js';
+import type { Ctx } from '../platform/context.js';
+import type { Db } from '../platform/db/db.js';
+import { Conflict, NotFound, Unauthenticated } from '../platform/errors/errors.js';
 import { countByStatus, listForAccount, listForOrganisations, listOutbox, type NotificationSummary } from './history.repo.js';
-import type { NotificationTable } from './notify.tables.js';
-import { authorizeOutbox, notificationOrgScope } from './notify.policy.js';
-import { findNotification, requeueFailed } from './outbox.repo.js';
+import type { NotificationTable } from '../platform/notify/notify.tables.js';
+import { authorizeOutbox, notificationOrgScope } from './notifications.policy.js';
+import { findNotification, requeueFailed } from '../platform/notify/outbox.repo.js';
 
 export const OUTBOX_STATUSES = ['pending', 'sending', 'sent', 'failed', 'cancelled'] as const;
 export type OutboxStatus = NotificationTable['status'];

@@ -1,6 +1,6 @@
-import { laOrganisations, type OrgScope } from '../../directory/directory.policy.js';
-import type { Actor } from '../context.js';
-import { Forbidden } from '../errors/errors.js';
+import { laOrganisations, type OrgScope } from '../directory/directory.policy.js';
+import type { Actor } from '../platform/context.js';
+import { Forbidden } from '../platform/errors/errors.js';
 
 /**
  * Who sees which notifications. Everyone sees what was sent to their own account; Local
