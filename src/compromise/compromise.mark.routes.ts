@@ -4,11 +4,14 @@ import { Conflict, Invalid, NotFound } from '../platform/errors/errors.js';
 import type { RouteDeps } from '../platform/http/plugin.js';
 import { ctxOf, field, isId, queryParam } from '../platform/http/ctx.js';
 import { renderPage } from '../platform/http/render.js';
+import { tryOrRerender } from '../platform/http/rerender.js';
 import { dismissSuspicionFor, getSuspicionFor, listSuspicionsFor, markCompromised, openCaseIdOfEmailFor } from './compromise.commands.js';
 import { authorizeMark } from './compromise.policy.js';
 
 /** Marking accounts compromised and the CSOC's review queue of suspicions (CSOC and platform admins). */
 export function registerCompromiseMarkRoutes(app: FastifyInstance, { config, db, clock }: RouteDeps): void {
+  registerSuspicionRoutes(app, { config, db, clock });
+
   app.get('/compromise/mark', async (req, reply) => {
     const ctx = ctxOf(req, clock.now());
     authorizeMark(ctx.actor);
@@ -50,6 +53,10 @@ export function registerCompromiseMarkRoutes(app: FastifyInstance, { config, db,
     }
   });
 
+}
+
+/** The CSOC's review queue of suspicions, and dismissing one. */
+function registerSuspicionRoutes(app: FastifyInstance, { config, db, clock }: RouteDeps): void {
   app.get('/compromise/suspected', async (req, reply) => {
     const suspicions = await listSuspicionsFor(db, ctxOf(req, clock.now()));
     return renderPage(req, reply, config, 'compromise/views/suspected.njk', { suspicions, dismissed: queryParam(req, 'dismissed') === '1' });
@@ -67,13 +74,9 @@ export function registerCompromiseMarkRoutes(app: FastifyInstance, { config, db,
     if (!isId(id)) throw new NotFound();
     const ctx = ctxOf(req, clock.now());
     const note = field(req.body, 'note');
-    try {
+    return tryOrRerender(reply, async () => {
       await dismissSuspicionFor(db, ctx, id, note);
       return reply.redirect('/compromise/suspected?dismissed=1', 303);
-    } catch (err) {
-      if (!(err instanceof Invalid)) throw err;
-      reply.code(400);
-      return renderPage(req, reply, config, 'compromise/views/dismiss.njk', { suspicion: await getSuspicionFor(db, ctx, id), values: { note }, problems: err.problems });
-    }
+    }, async (p) => renderPage(req, reply, config, 'compromise/views/dismiss.njk', { suspicion: await getSuspicionFor(db, ctx, id), values: { note }, problems: p.error.problems }), { kinds: ['invalid'] });
   });
 }

@@ -1,9 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import { getOrganisationFor } from '../directory/directory.commands.js';
-import { Conflict, Invalid, NotFound } from '../platform/errors/errors.js';
+import { Invalid, NotFound } from '../platform/errors/errors.js';
 import type { RouteDeps } from '../platform/http/plugin.js';
 import { ctxOf, field, isId, queryParam } from '../platform/http/ctx.js';
 import { renderPage } from '../platform/http/render.js';
+import { tryOrRerender } from '../platform/http/rerender.js';
 import { SCAN_RESULT_TEXT, SCAN_RESULTS } from './compromise.js';
 import { closeCaseFor, getCaseDeviceFor, getCaseFor, listCasesFor, recordDeviceNotOursFor, recordDeviceScanFor } from './compromise.case.commands.js';
 import { registerCompromiseMarkRoutes } from './compromise.mark.routes.js';
@@ -15,6 +16,7 @@ const SCAN_FIELDS = ['scannedBy', 'tool', 'result', 'scannedOn'] as const;
 export function registerCompromiseRoutes(app: FastifyInstance, deps: RouteDeps): void {
   const { config, db, clock } = deps;
   registerCompromiseMarkRoutes(app, deps);
+  registerDeviceRoutes(app, deps);
 
   app.get('/compromise', async (req, reply) => {
     const ctx = ctxOf(req, clock.now());
@@ -43,18 +45,20 @@ export function registerCompromiseRoutes(app: FastifyInstance, deps: RouteDeps):
     const { id } = req.params as { id: string };
     if (!isId(id)) throw new NotFound();
     const ctx = ctxOf(req, clock.now());
-    try {
+    return tryOrRerender(reply, async () => {
       await closeCaseFor(db, ctx, id);
       return reply.redirect(`/compromise/cases/${id}?closed=1`, 303);
-    } catch (err) {
-      if (!(err instanceof Invalid) && !(err instanceof Conflict)) throw err;
-      reply.code(err instanceof Conflict ? 409 : 400);
+    }, async (p) => {
       const view = await getCaseFor(db, ctx, id, config.compromiseEscalationHours);
       return renderPage(req, reply, config, 'compromise/views/case.njk', {
-        ...view, escalationHours: config.compromiseEscalationHours, closeProblems: err instanceof Invalid ? err.problems : [err.message],
+        ...view, escalationHours: config.compromiseEscalationHours, closeProblems: problemsOf(p.error),
       });
-    }
+    }, { kinds: ['invalid', 'conflict'] });
   });
+}
+
+/** A device of a case: its page, a recorded scan, or "not ours". */
+function registerDeviceRoutes(app: FastifyInstance, { config, db, clock }: RouteDeps): void {
 
   app.get('/compromise/cases/:id/devices/:device', async (req, reply) => {
     const { id, device } = req.params as { id: string; device: string };
@@ -68,17 +72,15 @@ export function registerCompromiseRoutes(app: FastifyInstance, deps: RouteDeps):
     if (!isId(id) || !isId(device)) throw new NotFound();
     const ctx = ctxOf(req, clock.now());
     const scan = Object.fromEntries(SCAN_FIELDS.map((f) => [f, field(req.body, f)])) as Record<(typeof SCAN_FIELDS)[number], string>;
-    try {
+    return tryOrRerender(reply, async () => {
       await recordDeviceScanFor(db, ctx, id, device, scan);
       return reply.redirect(`/compromise/cases/${id}?recorded=1#devices`, 303);
-    } catch (err) {
-      if (!(err instanceof Invalid) && !(err instanceof Conflict)) throw err;
-      reply.code(err instanceof Conflict ? 409 : 400);
+    }, async (p) => {
       const view = await getCaseDeviceFor(db, ctx, id, device);
       return renderPage(req, reply, config, 'compromise/views/device.njk', {
-        ...view, ...choices(scan.result), scan, notOurs: {}, scanProblems: problemsOf(err, (t) => (/who/i.test(t) ? '#scannedBy' : /tool/i.test(t) ? '#tool' : /result/i.test(t) ? '#result' : '#scannedOn')),
+        ...view, ...choices(scan.result), scan, notOurs: {}, scanProblems: linked(p.error, (t) => (/who/i.test(t) ? '#scannedBy' : /tool/i.test(t) ? '#tool' : /result/i.test(t) ? '#result' : '#scannedOn')),
       });
-    }
+    }, { kinds: ['invalid', 'conflict'] });
   });
 
   app.post('/compromise/cases/:id/devices/:device/not-ours', async (req, reply) => {
@@ -86,17 +88,15 @@ export function registerCompromiseRoutes(app: FastifyInstance, deps: RouteDeps):
     if (!isId(id) || !isId(device)) throw new NotFound();
     const ctx = ctxOf(req, clock.now());
     const reason = field(req.body, 'reason');
-    try {
+    return tryOrRerender(reply, async () => {
       await recordDeviceNotOursFor(db, ctx, id, device, reason);
       return reply.redirect(`/compromise/cases/${id}?recorded=1#devices`, 303);
-    } catch (err) {
-      if (!(err instanceof Invalid) && !(err instanceof Conflict)) throw err;
-      reply.code(err instanceof Conflict ? 409 : 400);
+    }, async (p) => {
       const view = await getCaseDeviceFor(db, ctx, id, device);
       return renderPage(req, reply, config, 'compromise/views/device.njk', {
-        ...view, ...choices(), scan: { scannedOn: clock.now().toISOString().slice(0, 10) }, notOurs: { reason }, notOursProblems: problemsOf(err, () => '#reason'),
+        ...view, ...choices(), scan: { scannedOn: clock.now().toISOString().slice(0, 10) }, notOurs: { reason }, notOursProblems: linked(p.error, () => '#reason'),
       });
-    }
+    }, { kinds: ['invalid', 'conflict'] });
   });
 }
 
@@ -104,7 +104,11 @@ function choices(selected?: string): { resultItems: { value: string; text: strin
   return { resultItems: SCAN_RESULTS.map((r) => ({ value: r, text: SCAN_RESULT_TEXT[r], checked: r === selected })) };
 }
 
-function problemsOf(err: Error, href: (text: string) => string): { text: string; href: string }[] {
-  const problems = err instanceof Invalid ? err.problems : [err.message];
-  return problems.map((text) => ({ text, href: href(text) }));
+/** An Invalid's field problems, or any other refusal's message. */
+function problemsOf(err: Error): readonly string[] {
+  return err instanceof Invalid ? err.problems : [err.message];
+}
+
+function linked(err: Error, href: (text: string) => string): { text: string; href: string }[] {
+  return problemsOf(err).map((text) => ({ text, href: href(text) }));
 }
