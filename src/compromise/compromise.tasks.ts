@@ -1,16 +1,9 @@
 import type { Ctx } from '../platform/context.js';
 import type { Db } from '../platform/db/db.js';
+import type { DashboardTask } from '../platform/http/plugin.js';
 import { isOverdue, ageText } from './compromise.js';
 import { canMarkCompromised, caseScope } from './compromise.policy.js';
 import { countOpenSuspicions, listCases } from './compromise.repo.js';
-
-/** A to-do item for the dashboard. */
-export interface DashboardTask {
-  href: string;
-  text: string;
-  /** Overdue: show it highlighted. */
-  urgent: boolean;
-}
 
 /**
  * Dashboard tasks about compromised accounts, for the integrator's dashboard: LAs get one

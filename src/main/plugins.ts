@@ -4,6 +4,7 @@ import { compromisePlugin } from '../compromise/compromise.plugin.js';
 import { dashboardPlugin } from '../dashboard/dashboard.plugin.js';
 import { directoryPlugin } from '../directory/directory.plugin.js';
 import { gatewayPlugin } from '../gateway/gateway.plugin.js';
+import { mailtipsPlugin } from '../mailtips/mailtips.plugin.js';
 import { mfaPlugin } from '../mfa/mfa.plugin.js';
 import { notificationsPlugin } from '../notifications/notifications.plugin.js';
 import { phonesPlugin } from '../phones/phones.plugin.js';
@@ -29,6 +30,7 @@ export const PLUGINS: readonly CapabilityPlugin[] = [
   bulletinsPlugin,
   reportsPlugin,
   gatewayPlugin,
+  mailtipsPlugin,
   notificationsPlugin,
   remindersPlugin,
 ];
