@@ -122,3 +122,16 @@ export async function unreadBulletins(db: Db, ctx: Ctx): Promise<number> {
   if (!ctx.actor || !canReadBulletins(ctx.actor)) return 0;
   return countUnread(db, ctx.actor.accountId);
 }
+
+/** A bulletin to edit: platform admins only; a published one is returned too (the page sends it back to reading). @throws Forbidden, NotFound */
+export async function bulletinToEditFor(db: Db, ctx: Ctx, id: string): Promise<Bulletin> {
+  authorizeWriteBulletins(ctx.actor);
+  const b = await findBulletin(db, id, { includeDrafts: true });
+  if (!b) throw new NotFound();
+  return b;
+}
+
+/** Opens the new-bulletin form (platform admins only). @throws Forbidden */
+export function openNewBulletin(ctx: Ctx): void {
+  authorizeWriteBulletins(ctx.actor);
+}
