@@ -3,6 +3,7 @@ import { Conflict, Invalid, NotFound } from '../platform/errors/errors.js';
 import type { RouteDeps } from '../platform/http/plugin.js';
 import { ctxOf, field, isId, queryParam } from '../platform/http/ctx.js';
 import { renderPage } from '../platform/http/render.js';
+import { tryOrRerender } from '../platform/http/rerender.js';
 import { createBlockRulesFor, liftBlockRuleFor, listBlockRulesFor } from './blocks.commands.js';
 import { listSubmissionsFor } from './cert.commands.js';
 import { BLOCK_KIND_LABELS, BLOCK_KINDS, isBlockKind, isVerdict, VERDICT_LABELS } from './reports.js';
@@ -28,8 +29,8 @@ function idParam(req: FastifyRequest): string {
   return id;
 }
 
-/** Campaigns, block rules and CERT submissions (CSOC). */
-export function registerManageRoutes(app: FastifyInstance, { config, db, clock }: RouteDeps): void {
+/** Campaigns: the list, one campaign, its verdict and notes. */
+function registerCampaignRoutes(app: FastifyInstance, { config, db, clock }: RouteDeps): void {
   app.get('/reports/campaigns', async (req, reply) => {
     const campaigns = await listCampaignsFor(db, ctxOf(req, clock.now()));
     return renderPage(req, reply, config, 'reports/views/campaigns.njk', { campaigns, verdictLabels: VERDICT_LABELS });
@@ -58,7 +59,10 @@ export function registerManageRoutes(app: FastifyInstance, { config, db, clock }
     }
     return reply.redirect(`/reports/campaigns/${id}?done=note`, 303);
   });
+}
 
+/** Block rules: the list, a new rule, lifting one. */
+function registerBlockRoutes(app: FastifyInstance, { config, db, clock }: RouteDeps): void {
   const blocksPage = async (req: FastifyRequest, extra: Record<string, unknown> = {}): Promise<Record<string, unknown>> => {
     const all = queryParam(req, 'all') === '1';
     return {
@@ -72,18 +76,14 @@ export function registerManageRoutes(app: FastifyInstance, { config, db, clock }
   app.post('/reports/blocks', async (req, reply) => {
     const kind = field(req.body, 'kind');
     const values = { kind, value: field(req.body, 'value'), days: field(req.body, 'days'), reason: field(req.body, 'reason') };
-    try {
+    return tryOrRerender(reply, async () => {
       if (!isBlockKind(kind)) throw new Invalid('Choose what to block.', ['Choose what to block.']);
       if (!/^\d{1,4}$/.test(values.days || String(config.reportBlockDays))) throw new Invalid('Enter a number of days.', ['Enter a number of days (0 blocks until lifted).']);
       const made = await createBlockRulesFor(db, config, ctxOf(req, clock.now()), {
         rules: [{ kind, value: values.value }], days: Number(values.days || config.reportBlockDays), reason: values.reason,
       });
       return reply.redirect(`/reports/blocks?done=${made.length ? 'added' : 'added-none'}`, 303);
-    } catch (err) {
-      if (!(err instanceof Invalid)) throw err;
-      reply.code(400);
-      return renderPage(req, reply, config, 'reports/views/blocks.njk', await blocksPage(req, { problems: err.problems.length ? err.problems : [err.message], values }));
-    }
+    }, async (p) => renderPage(req, reply, config, 'reports/views/blocks.njk', await blocksPage(req, { problems: p.problems, values })), { kinds: ['invalid'] });
   });
 
   app.post('/reports/blocks/:id/lift', async (req, reply) => {
@@ -95,6 +95,12 @@ export function registerManageRoutes(app: FastifyInstance, { config, db, clock }
     }
     return reply.redirect('/reports/blocks?done=lifted', 303);
   });
+}
+
+/** Campaigns, block rules and CERT submissions (CSOC). */
+export function registerManageRoutes(app: FastifyInstance, { config, db, clock }: RouteDeps): void {
+  registerCampaignRoutes(app, { config, db, clock });
+  registerBlockRoutes(app, { config, db, clock });
 
   app.get('/reports/submissions', async (req, reply) => {
     const submissions = await listSubmissionsFor(db, ctxOf(req, clock.now()), { limit: 200 });

@@ -10,11 +10,11 @@ import { packageRoot } from '../platform/paths.js';
 import { acceptRawReports } from './reports.api.js';
 import { ingestReport } from './reports.commands.js';
 import { listReportsFor, parseCursor } from './reports.queries.js';
-import { AGE_FILTERS, isVerdict, SAMPLE_STATUSES, VERDICT_LABELS, type SampleStatus, type Verdict } from './reports.js';
+import { AGE_FILTERS, isVerdict, MAX_BULK, SAMPLE_STATUSES, VERDICT_LABELS, type SampleStatus, type Verdict } from './reports.js';
 import { registerManageRoutes } from './manage.routes.js';
 import { fieldList, flashOf, safeReturn } from './routes.shared.js';
 import { registerSampleRoutes } from './sample.routes.js';
-import { assignFor, listQueueFor, MAX_BULK, setVerdictFor } from './triage.commands.js';
+import { assignFor, listQueueFor, setVerdictFor } from './triage.commands.js';
 
 const UPLOAD_SCRIPT = path.join(packageRoot, 'src', 'reports', 'assets', 'report-upload.js');
 
@@ -47,10 +47,8 @@ function queueFilter(req: FastifyRequest): { status?: SampleStatus; mine: boolea
   };
 }
 
-/** Phishing reports: upload, CSOC queue and triage. */
-export function registerReportRoutes(app: FastifyInstance, deps: RouteDeps): void {
-  const { config, db, clock } = deps;
-
+/** Reporting a message from the portal: the upload page, its script, and the raw-bytes upload. */
+function registerUploadRoutes(app: FastifyInstance, { config, db, clock }: RouteDeps): void {
   app.get('/reports/assets/report-upload.js', { config: { auth: 'none' } }, async (_req, reply) =>
     reply.type('text/javascript; charset=utf-8').header('cache-control', 'public, max-age=3600').send(readFileSync(UPLOAD_SCRIPT)),
   );
@@ -92,6 +90,12 @@ export function registerReportRoutes(app: FastifyInstance, deps: RouteDeps): voi
       }
     });
   });
+}
+
+/** Phishing reports: upload, CSOC queue and triage. */
+export function registerReportRoutes(app: FastifyInstance, deps: RouteDeps): void {
+  const { config, db, clock } = deps;
+  registerUploadRoutes(app, deps);
 
   app.get('/reports', async (req, reply) => {
     const f = queueFilter(req);

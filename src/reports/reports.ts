@@ -6,6 +6,9 @@
 export const VERDICTS = ['phishing', 'spam', 'legitimate'] as const;
 export type Verdict = (typeof VERDICTS)[number];
 
+/** Most reports one bulk action (assign, release, verdict) may change. */
+export const MAX_BULK = 200;
+
 export const SAMPLE_STATUSES = ['new', 'assigned', 'closed'] as const;
 export type SampleStatus = (typeof SAMPLE_STATUSES)[number];
 

@@ -5,7 +5,7 @@ import type { Db } from '../platform/db/db.js';
 import { Invalid, NotFound } from '../platform/errors/errors.js';
 import { newId } from '../platform/ids.js';
 import type { Indicators } from './indicators.js';
-import { ageBounds, type SampleStatus, type Verdict } from './reports.js';
+import { ageBounds, MAX_BULK, type SampleStatus, type Verdict } from './reports.js';
 import { enqueueVerdictEmail } from './reports.commands.js';
 import { authorizeTriage } from './reports.policy.js';
 import { findSample, organisationNames, reportersOf, type SampleRow } from './reports.repo.js';
@@ -16,7 +16,6 @@ import {
 
 /** The CSOC's work: the queue, assignment, notes and verdicts. Every command authorizes first. */
 
-export const MAX_BULK = 200;
 const NOTE_MAX = 4000;
 
 export interface QueueQuery {
