@@ -1,6 +1,7 @@
 import { totpCode } from '../../mfa/mfa.js';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../http/app.js';
+import type { CapabilityPlugin } from '../http/plugin.js';
 import { PLUGINS } from '../../main/plugins.js';
 import { ManualClock, systemClock, type Clock } from '../clock.js';
 import { type Config, loadConfig } from '../config/config.js';
@@ -18,11 +19,11 @@ export function testConfig(overrides: Record<string, unknown> = {}): Config {
   return loadConfig({}, { dataDir: '/tmp/postwarden-test', secretKey: TEST_SECRET_KEY, logLevel: 'silent', ...overrides });
 }
 
-/** The real app over a test database (nothing mocked). Use `inject`, or `listen` for browsers. */
-export async function testApp(db: Db, opts: { config?: Config; clock?: Clock } = {}): Promise<{ app: FastifyInstance; config: Config; clock: Clock }> {
+/** The real app over a test database (nothing mocked; `plugins`: the composition root's unless given). Use `inject`, or `listen` for browsers. */
+export async function testApp(db: Db, opts: { config?: Config; clock?: Clock; plugins?: readonly CapabilityPlugin[] } = {}): Promise<{ app: FastifyInstance; config: Config; clock: Clock }> {
   const config = opts.config ?? testConfig();
   const clock = opts.clock ?? systemClock;
-  const app = await buildApp({ config, db, logger: createLogger('silent'), clock }, PLUGINS);
+  const app = await buildApp({ config, db, logger: createLogger('silent'), clock }, opts.plugins ?? PLUGINS);
   await app.ready();
   return { app, config, clock };
 }
