@@ -2,7 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import type { RouteDeps } from '../platform/http/plugin.js';
 import { safeNext } from '../platform/http/auth.js';
 import { renderPage } from '../platform/http/render.js';
-import { DomainError, Invalid } from '../platform/errors/errors.js';
+import { tryOrRerender } from '../platform/http/rerender.js';
+import { DomainError } from '../platform/errors/errors.js';
 import { ctxOf, field } from '../platform/http/ctx.js';
 import { MIN_PASSWORD_LENGTH } from './password.js';
 import { changeOwnPassword, SIGNIN_FAILED, signIn, signOut } from './signin.commands.js';
@@ -61,23 +62,22 @@ export function registerSigninRoutes(app: FastifyInstance, { config, db, clock }
     return reply.redirect('/signin', 303);
   });
 
+  registerPasswordChange(app, { config, db, clock });
+}
+
+/** Changing one's own password (also the page a password that must change leads to). */
+function registerPasswordChange(app: FastifyInstance, { config, db, clock }: RouteDeps): void {
   app.get('/password/change', { config: { allowPasswordChangePending: true } }, async (req, reply) =>
     renderPage(req, reply, config, 'signin/views/password-change.njk', { mustChange: req.account?.mustChangePassword, minLength: MIN_PASSWORD_LENGTH }),
   );
 
-  app.post('/password/change', { config: { allowPasswordChangePending: true } }, async (req, reply) => {
-    try {
-      const token = await changeOwnPassword(db, ctxOf(req, clock.now()), req.sessionId!, {
-        current: field(req.body, 'current'), next: field(req.body, 'next'), confirm: field(req.body, 'confirm'),
-      });
-      setSessionCookie(reply, config, token);
-      return reply.redirect('/?changed=1', 303);
-    } catch (err) {
-      if (!(err instanceof Invalid)) throw err;
-      reply.code(400);
-      return renderPage(req, reply, config, 'signin/views/password-change.njk', {
-        problems: err.problems.length ? err.problems : [err.message], mustChange: req.account?.mustChangePassword, minLength: MIN_PASSWORD_LENGTH,
-      });
-    }
-  });
+  app.post('/password/change', { config: { allowPasswordChangePending: true } }, async (req, reply) => tryOrRerender(reply, async () => {
+    const token = await changeOwnPassword(db, ctxOf(req, clock.now()), req.sessionId!, {
+      current: field(req.body, 'current'), next: field(req.body, 'next'), confirm: field(req.body, 'confirm'),
+    });
+    setSessionCookie(reply, config, token);
+    return reply.redirect('/?changed=1', 303);
+  }, (p) => renderPage(req, reply, config, 'signin/views/password-change.njk', {
+    problems: p.problems, mustChange: req.account?.mustChangePassword, minLength: MIN_PASSWORD_LENGTH,
+  }), { kinds: ['invalid'] }));
 }
