@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Invalid, NotFound } from '../platform/errors/errors.js';
 import type { RouteDeps } from '../platform/http/plugin.js';
 import { ctxOf, field, isId, queryParam } from '../platform/http/ctx.js';
+import type { Ctx } from '../platform/context.js';
 import { renderPage } from '../platform/http/render.js';
 import { tryOrRerender } from '../platform/http/rerender.js';
 import {
@@ -18,6 +19,11 @@ function idParam(req: FastifyRequest): string {
   const { id } = req.params as { id: string };
   if (!isId(id)) throw new NotFound();
   return id;
+}
+
+/** Runs (or resumes) a sweep after the reply: 1.5M accounts take tens of seconds; the page shows progress, and a crash leaves a resumable run. */
+function continueInBackground({ config, db, clock }: RouteDeps, req: FastifyRequest, ctx: Ctx, runId: string): void {
+  void continueSweep(db, ctx, config, runId, { clock }).catch((err: unknown) => req.log.error({ err, runId }, 'mobile sweep stopped; it can be resumed'));
 }
 
 /** The sweep (platform admins): start or resume a run, watch it, download its report. */
@@ -38,7 +44,7 @@ function registerSweepRoutes(app: FastifyInstance, { config, db, clock }: RouteD
       if (problems.length) throw new Invalid('The sweep was not started.', problems);
       const { run, resumed } = await openSweepRun(db, ctx, config, { mode, organisationCode: org || undefined });
       const busy = resumed && clock.now().getTime() - Date.parse(run.updated_at) <= SWEEP_STALL_MS;
-      if (!busy) runInBackground(run.id);
+      if (!busy) continueInBackground({ config, db, clock }, req, ctx, run.id);
       return reply.redirect(`/phones/sweeps/${run.id}`, 303);
     } catch (err) {
       if (!(err instanceof Invalid) && !(err instanceof NotFound)) throw err;
@@ -47,11 +53,6 @@ function registerSweepRoutes(app: FastifyInstance, { config, db, clock }: RouteD
       return renderPage(req, reply, config, 'phones/views/sweeps.njk', {
         runs, crown: config.allowCrownDependencyMobiles, values: { mode, org }, problems: err instanceof Invalid ? err.problems : [err.message],
       });
-    }
-
-    function runInBackground(runId: string): void {
-      // Long (1.5M accounts take tens of seconds): the page shows progress; a crash leaves a resumable run.
-      void continueSweep(db, ctx, config, runId, { clock }).catch((err: unknown) => req.log.error({ err, runId }, 'mobile sweep stopped; it can be resumed'));
     }
   });
 
@@ -64,9 +65,7 @@ function registerSweepRoutes(app: FastifyInstance, { config, db, clock }: RouteD
     const id = idParam(req);
     const ctx = ctxOf(req, clock.now());
     const { run } = await getSweepRunFor(db, ctx, id, 1);
-    if (run.interrupted) {
-      void continueSweep(db, ctx, config, run.id, { clock }).catch((err: unknown) => req.log.error({ err, runId: run.id }, 'mobile sweep stopped; it can be resumed'));
-    }
+    if (run.interrupted) continueInBackground({ config, db, clock }, req, ctx, run.id);
     return reply.redirect(`/phones/sweeps/${id}`, 303);
   });
 

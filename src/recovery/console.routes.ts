@@ -43,7 +43,8 @@ function consolePages(app: FastifyInstance, { config, db, clock }: RouteDeps) {
  * request runs one command; a refusal re-renders the page it came from with the problem.
  */
 export function registerConsoleRoutes(app: FastifyInstance, { config, db, clock }: RouteDeps): void {
-  const { account: accountPage, verification: verificationPage } = consolePages(app, { config, db, clock });
+  const { account: accountPage } = consolePages(app, { config, db, clock });
+  registerVerificationRoutes(app, { config, db, clock });
 
   app.get('/recovery', async (req, reply) => {
     const search = queryParam(req, 'q')?.slice(0, 100) ?? '';
@@ -71,6 +72,12 @@ export function registerConsoleRoutes(app: FastifyInstance, { config, db, clock 
       return reply.redirect(`/recovery/accounts/${id}?result=failed&left=${r.attemptsLeft}`, 303);
     }, (p) => accountPage(req, reply, id, { problems: p.problems }));
   });
+
+}
+
+/** A verification under way: its page, the SMS code, the second check, and the reset it allows. */
+function registerVerificationRoutes(app: FastifyInstance, { config, db, clock }: RouteDeps): void {
+  const { verification: verificationPage } = consolePages(app, { config, db, clock });
 
   app.get('/recovery/verifications/:id', async (req, reply) => verificationPage(req, reply, idParam(req)));
 
