@@ -6,5 +6,5 @@ import { registerAuditRoutes } from './audit.routes.js';
 export const auditPlugin: CapabilityPlugin = {
   name: 'audit',
   routes: registerAuditRoutes,
-  nav: [{ href: '/audit', text: 'Audit log', order: 130, visible: (actor) => !scopeIsEmpty(auditReadScope(actor)) }],
+  nav: [{ href: '/audit', text: 'Audit log', order: 130, header: true, visible: (actor) => !scopeIsEmpty(auditReadScope(actor)) }],
 };

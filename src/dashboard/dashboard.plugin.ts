@@ -5,5 +5,5 @@ import { registerDashboardRoutes } from './dashboard.routes.js';
 export const dashboardPlugin: CapabilityPlugin = {
   name: 'dashboard',
   routes: registerDashboardRoutes,
-  nav: [{ href: '/', text: 'Dashboard', order: 0, visible: () => true }],
+  nav: [{ href: '/', text: 'Dashboard', order: 0, header: true, visible: () => true }],
 };

@@ -10,8 +10,8 @@ export const directoryPlugin: CapabilityPlugin = {
   routes: registerDirectoryRoutes,
   api: registerDirectoryApi,
   nav: [
-    { href: '/organisations', text: 'Organisations', order: 10, visible: (actor) => !scopeIsEmpty(organisationReadScope(actor)) },
-    { href: '/accounts', text: 'Accounts', order: 20, visible: (actor) => !scopeIsEmpty(accountReadScope(actor)) },
+    { href: '/organisations', text: 'Organisations', order: 10, header: true, visible: (actor) => !scopeIsEmpty(organisationReadScope(actor)) },
+    { href: '/accounts', text: 'Accounts', order: 20, header: true, visible: (actor) => !scopeIsEmpty(accountReadScope(actor)) },
   ],
   roleLabels: ROLE_LABELS,
 };

@@ -17,7 +17,7 @@ export const mfaPlugin: CapabilityPlugin = {
     registerCoverageApi(api, deps);
   },
   nav: [
-    { href: '/mfa/coverage', text: 'MFA coverage', order: 30, visible: canViewCoverage },
-    { href: '/security', text: 'Security', order: 160, visible: () => true },
+    { href: '/mfa/coverage', text: 'MFA coverage', order: 30, header: true, visible: canViewCoverage },
+    { href: '/security', text: 'Security', order: 160, header: true, visible: () => true },
   ],
 };

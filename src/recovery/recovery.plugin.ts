@@ -10,7 +10,7 @@ export const recoveryPlugin: CapabilityPlugin = {
   routes: registerRecoveryRoutes,
   api: registerRecoveryApi,
   nav: [
-    { href: '/recovery', text: 'Verify and reset', order: 40, visible: canUseConsole },
+    { href: '/recovery', text: 'Verify and reset', order: 40, header: true, visible: canUseConsole },
     { href: '/recovery/review', text: 'Reset review', order: 50, visible: canReviewResets },
   ],
   tasks: reviewTasksFor,

@@ -10,7 +10,7 @@ export const reportsPlugin: CapabilityPlugin = {
   routes: registerReportRoutes,
   api: registerReportApi,
   nav: [
-    { href: '/reports', text: 'Phishing reports', order: 90, visible: canTriage },
+    { href: '/reports', text: 'Phishing reports', order: 90, header: true, visible: canTriage },
     { href: '/reports/upload', text: 'Report phishing', order: 150, visible: () => true },
   ],
   async tasks(db, ctx) {

@@ -18,6 +18,11 @@ export interface NavEntry {
   text: string;
   /** Where it sits among every capability's links (lower first). */
   order: number;
+  /**
+   * Also in the header (else only on the dashboard). Keep the header to at most seven links
+   * for every role (main/plugins.test.ts pins each role's).
+   */
+  header?: boolean;
   visible(actor: Actor): boolean;
 }
 

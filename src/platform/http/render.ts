@@ -5,17 +5,16 @@ import { csrfTokenFor } from './csrf.js';
 export interface NavItem {
   href: string;
   text: string;
+  /** Shown in the header as well as on the dashboard. */
+  header: boolean;
   current?: boolean;
 }
-
-/** Links shown in the header (each role gets at most seven); every other tool is listed on the dashboard. */
-const PRIMARY = new Set(['/', '/organisations', '/accounts', '/mfa/coverage', '/recovery', '/reports', '/audit', '/security']);
 
 /** Every tool an actor gets (header and dashboard): the plugins' links their policies let them open, in order. */
 export function navFor(req: FastifyRequest): NavItem[] {
   const actor = req.actor;
   if (!actor) return [];
-  const items: NavItem[] = req.server.capabilities.nav.filter((e) => e.visible(actor)).map((e) => ({ href: e.href, text: e.text }));
+  const items: NavItem[] = req.server.capabilities.nav.filter((e) => e.visible(actor)).map((e) => ({ href: e.href, text: e.text, header: e.header === true }));
   const path = req.url.split('?')[0]!;
   // The longest matching link is the current one (/reports/upload, not /reports).
   const matches = items.filter((i) => (i.href === '/' ? path === '/' : path === i.href || path.startsWith(i.href + '/')));
@@ -34,7 +33,7 @@ export function layoutContext(req: FastifyRequest, reply: FastifyReply, config: 
     currentUser: account && req.actor
       ? { displayName: account.displayName, email: account.email, roleLabels: [...new Set(req.actor.roles.map((g) => req.server.capabilities.roleLabels[g.role] ?? g.role))] }
       : undefined,
-    nav: account && !account.mustChangePassword && req.sessionStage === 'full' ? navFor(req).filter((i) => PRIMARY.has(i.href)) : [],
+    nav: account && !account.mustChangePassword && req.sessionStage === 'full' ? navFor(req).filter((i) => i.header) : [],
     csrfToken: csrfTokenFor(req, reply, config),
   };
 }
