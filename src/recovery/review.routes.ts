@@ -3,6 +3,7 @@ import type { RouteDeps } from '../platform/http/plugin.js';
 import { csvLine } from '../platform/csv.js';
 import { ctxOf, field, isId, queryParam } from '../platform/http/ctx.js';
 import { renderPage } from '../platform/http/render.js';
+import { tryOrRerender } from '../platform/http/rerender.js';
 import { Invalid, NotFound } from '../platform/errors/errors.js';
 import { CHANNEL_TEXT, FLAG_TEXT, REVIEW_CSV_HEADER, reviewCsvLine, SECOND_FACTOR_TEXT } from './review.js';
 import { exportResetReview, recordReview, resetReview, reviewOrganisationChoices } from './review.commands.js';
@@ -57,13 +58,9 @@ export function registerReviewRoutes(app: FastifyInstance, { config, db, clock }
     const org = orgParam(field(req.body, 'org'));
     if (!org) throw new NotFound();
     const q = { org, from: field(req.body, 'from').slice(0, 20), to: field(req.body, 'to').slice(0, 20) };
-    try {
+    return tryOrRerender(reply, async () => {
       await recordReview(db, ctxOf(req, clock.now()), config, { organisationId: org, from: q.from, to: q.to, notes: field(req.body, 'notes') });
-    } catch (err) {
-      if (!(err instanceof Invalid)) throw err;
-      reply.code(400);
-      return page(req, reply, q, { problems: [...err.problems], problemHref: '#notes', notes: field(req.body, 'notes') });
-    }
-    return reply.redirect(`/recovery/review?org=${org}&from=${encodeURIComponent(q.from)}&to=${encodeURIComponent(q.to)}&recorded=1`, 303);
+      return reply.redirect(`/recovery/review?org=${org}&from=${encodeURIComponent(q.from)}&to=${encodeURIComponent(q.to)}&recorded=1`, 303);
+    }, (p) => page(req, reply, q, { problems: [...p.error.problems], problemHref: '#notes', notes: field(req.body, 'notes') }), { kinds: ['invalid'] });
   });
 }

@@ -1,8 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import type { RouteDeps } from '../platform/http/plugin.js';
-import { Invalid, NotFound } from '../platform/errors/errors.js';
+import { NotFound } from '../platform/errors/errors.js';
 import { ctxOf, field, isId } from '../platform/http/ctx.js';
 import { renderPage } from '../platform/http/render.js';
+import { tryOrRerender } from '../platform/http/rerender.js';
 import { REMINDER_DAYS } from './reminders.js';
 import { passwordPolicyFor, setPasswordLifetimeFor } from './reminders.commands.js';
 
@@ -23,16 +24,15 @@ export function registerReminderRoutes(app: FastifyInstance, { config, db, clock
     if (!isId(id)) throw new NotFound();
     const ctx = ctxOf(req, clock.now());
     const value = field(req.body, 'lifetimeDays');
-    try {
+    return tryOrRerender(reply, async () => {
       await setPasswordLifetimeFor(db, ctx, id, value);
       return reply.redirect(`/organisations/${id}/password-expiry?saved=1`, 303);
-    } catch (err) {
-      if (!(err instanceof Invalid)) throw err;
+    }, async (p) => {
       const org = await passwordPolicyFor(db, ctx, id);
-      reply.code(400);
+      const problems = p.error.problems;
       return renderPage(req, reply, config, 'reminders/views/lifetime.njk', {
-        org, value, marks: REMINDER_DAYS.join(', '), problems: err.problems, errorList: err.problems.map((text) => ({ text, href: '#lifetimeDays' })),
+        org, value, marks: REMINDER_DAYS.join(', '), problems, errorList: problems.map((text) => ({ text, href: '#lifetimeDays' })),
       });
-    }
+    }, { kinds: ['invalid'] });
   });
 }

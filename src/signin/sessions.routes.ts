@@ -2,7 +2,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { RouteDeps } from '../platform/http/plugin.js';
 import { ctxOf, isId, queryParam } from '../platform/http/ctx.js';
 import { renderPage } from '../platform/http/render.js';
-import { Invalid, NotFound } from '../platform/errors/errors.js';
+import { tryOrRerender } from '../platform/http/rerender.js';
+import { NotFound } from '../platform/errors/errors.js';
 import { listOwnSessions, listOwnSigninHistory, revokeAllAccountSessionsFor, revokeOtherOwnSessions, revokeOwnSession } from './sessions.commands.js';
 
 /** Session ids are SHA-256 hex of the cookie value; anything else is simply a 404. */
@@ -30,14 +31,10 @@ export function registerSessionRoutes(app: FastifyInstance, { config, db, clock 
   app.post('/security/sessions/:id/revoke', async (req, reply) => {
     const { id } = req.params as { id: string };
     if (!SESSION_ID.test(id)) throw new NotFound();
-    try {
+    return tryOrRerender(reply, async () => {
       await revokeOwnSession(db, ctxOf(req, clock.now()), { currentSessionId: req.sessionId!, sessionId: id, idleMinutes });
-    } catch (err) {
-      if (!(err instanceof Invalid)) throw err;
-      reply.code(400);
-      return page(req, reply, { problems: [err.message] });
-    }
-    return reply.redirect('/security/sessions?ended=one', 303);
+      return reply.redirect('/security/sessions?ended=one', 303);
+    }, (p) => page(req, reply, { problems: [p.error.message] }), { kinds: ['invalid'] });
   });
 
   app.post('/security/sessions/revoke-others', async (req, reply) => {
