@@ -1,4 +1,5 @@
 import { recordAudit } from '../audit/audit.commands.js';
+import { getAccountFor } from '../directory/directory.commands.js';
 import { normaliseEmail } from '../directory/directory.js';
 import { findAccount, findAccountByEmail, findOrganisation, localAdminsOf } from '../directory/directory.repo.js';
 import type { Config } from '../platform/config/config.js';
@@ -177,4 +178,26 @@ export async function dismissSuspicionFor(db: Db, ctx: Ctx, id: string, note: st
     if (!won) throw new Conflict('This suspicion has already been reviewed.');
     await recordAudit(trx, ctx, { action: 'compromise.suspicion.dismiss', organisationId: s.organisation_id, target: `account:${s.account_id}`, details: { suspicionId: id, note: value } });
   });
+}
+
+export interface MarkFormValues {
+  email: string;
+  reason: string;
+  evidenceRef: string;
+  suspicionId: string;
+  invalidatePassword: boolean;
+}
+
+/**
+ * The mark form, filled from the suspicion it acts on or the account it was opened from
+ * (CSOC and platform admins). @throws Forbidden, NotFound
+ */
+export async function markFormFor(db: Db, ctx: Ctx, q: { accountId?: string; suspicionId?: string }): Promise<{ suspicion: SuspicionView | undefined; values: MarkFormValues }> {
+  authorizeMark(ctx.actor);
+  const suspicion = q.suspicionId ? await getSuspicionFor(db, ctx, q.suspicionId) : undefined;
+  const account = q.accountId ? await getAccountFor(db, ctx, q.accountId) : undefined;
+  return {
+    suspicion,
+    values: { email: suspicion?.email ?? account?.email ?? '', reason: suspicion ? `${suspicion.source}: ${suspicion.detail}` : '', evidenceRef: '', suspicionId: suspicion?.id ?? '', invalidatePassword: false },
+  };
 }

@@ -1,11 +1,10 @@
 import type { FastifyInstance } from 'fastify';
-import { getAccountFor } from '../directory/directory.commands.js';
 import { Conflict, Invalid, NotFound } from '../platform/errors/errors.js';
 import type { RouteDeps } from '../platform/http/plugin.js';
 import { ctxOf, field, isId, queryParam } from '../platform/http/ctx.js';
 import { renderPage } from '../platform/http/render.js';
 import { tryOrRerender } from '../platform/http/rerender.js';
-import { dismissSuspicionFor, getSuspicionFor, listSuspicionsFor, markCompromised, openCaseIdOfEmailFor } from './compromise.commands.js';
+import { dismissSuspicionFor, getSuspicionFor, listSuspicionsFor, markCompromised, markFormFor, openCaseIdOfEmailFor } from './compromise.commands.js';
 import { authorizeMark } from './compromise.policy.js';
 
 /** Marking accounts compromised and the CSOC's review queue of suspicions (CSOC and platform admins). */
@@ -14,16 +13,11 @@ export function registerCompromiseMarkRoutes(app: FastifyInstance, { config, db,
 
   app.get('/compromise/mark', async (req, reply) => {
     const ctx = ctxOf(req, clock.now());
-    authorizeMark(ctx.actor);
+    authorizeMark(ctx.actor); // a form nobody else may open is Forbidden before its parameters are looked at
     const accountId = queryParam(req, 'account');
     const suspicionId = queryParam(req, 'suspicion');
     if ((accountId !== undefined && !isId(accountId)) || (suspicionId !== undefined && !isId(suspicionId))) throw new NotFound();
-    const suspicion = suspicionId ? await getSuspicionFor(db, ctx, suspicionId) : undefined;
-    const account = accountId ? await getAccountFor(db, ctx, accountId) : undefined;
-    return renderPage(req, reply, config, 'compromise/views/mark.njk', {
-      suspicion,
-      values: { email: suspicion?.email ?? account?.email ?? '', reason: suspicion ? `${suspicion.source}: ${suspicion.detail}` : '', evidenceRef: '', suspicionId: suspicion?.id ?? '', invalidatePassword: false },
-    });
+    return renderPage(req, reply, config, 'compromise/views/mark.njk', await markFormFor(db, ctx, { accountId, suspicionId }));
   });
 
   app.post('/compromise/mark', async (req, reply) => {

@@ -124,3 +124,15 @@ export async function* exportMissingFor(db: Db, ctx: Ctx, q: { organisationId?: 
     after = page[page.length - 1]!.email;
   }
 }
+
+/**
+ * The coverage page in one load: the per-area view and one page of the people to chase in
+ * the same organisation (`limit` accounts after `afterEmail`). @throws Forbidden, NotFound, Unauthenticated
+ */
+export async function coveragePageFor(
+  db: Db, ctx: Ctx, q: { organisationId?: string; afterEmail?: string; limit: number } & CoverageFilter,
+): Promise<{ view: CoverageView; missing: MissingAccount[] }> {
+  const view = await getCoverageFor(db, ctx, { organisationId: q.organisationId, search: q.search, gapsOnly: q.gapsOnly });
+  const missing = await listMissingFor(db, ctx, { organisationId: view.organisation.id, areaSearch: q.search, afterEmail: q.afterEmail, limit: q.limit });
+  return { view, missing };
+}

@@ -7,7 +7,7 @@ import { renderPage } from '../platform/http/render.js';
 import { tryOrRerender } from '../platform/http/rerender.js';
 import { NotFound } from '../platform/errors/errors.js';
 import { gapOf } from './coverage.js';
-import { exportCoverageFor, exportMissingFor, getCoverageFor, listMissingFor, type MissingAccount } from './coverage.commands.js';
+import { coveragePageFor, exportCoverageFor, exportMissingFor, type MissingAccount } from './coverage.commands.js';
 import {
   confirmAreaRequirement, confirmListRequirement, openListRequirement, previewAreaRequirement, previewListRequirement, unmarkAccountFor,
 } from './coverage.require.commands.js';
@@ -51,9 +51,7 @@ function registerCoverageViews(app: FastifyInstance, { config, db, clock }: Rout
   app.get('/mfa/coverage', async (req, reply) => {
     const f = filters(req);
     const after = queryParam(req, 'after')?.slice(0, 320);
-    const ctx = ctxOf(req, clock.now());
-    const view = await getCoverageFor(db, ctx, f);
-    const missing = await listMissingFor(db, ctx, { organisationId: view.organisation.id, areaSearch: f.search, afterEmail: after, limit: PAGE + 1 });
+    const { view, missing } = await coveragePageFor(db, ctxOf(req, clock.now()), { ...f, afterEmail: after, limit: PAGE + 1 });
     const more = missing.length > PAGE;
     const page = missing.slice(0, PAGE);
     const done = queryParam(req, 'done');
