@@ -1,5 +1,6 @@
 import { recordAudit } from '../audit/audit.commands.js';
-import type { Account } from '../directory/directory.js';
+import type { Account, Organisation } from '../directory/directory.js';
+import { getOrganisationFor } from '../directory/directory.commands.js';
 import { findAccount, findOrganisation } from '../directory/directory.repo.js';
 import { factorsOf } from '../mfa/mfa.repo.js';
 import type { Ctx } from '../platform/context.js';
@@ -11,7 +12,7 @@ import {
   ageText, type CaseDevice, type Checklist, checkNotOursInput, checkScanInput, computeChecklist, type DeviceStatus, formatWhen, isOverdue,
   type ScanInput, timelineText, type TimelineEntry,
 } from './compromise.js';
-import { authorizeCase, authorizeCaseList, caseScope } from './compromise.policy.js';
+import { authorizeCase, authorizeCaseList, canMarkCompromised, caseScope } from './compromise.policy.js';
 import {
   type CaseListRow, type CaseRow, clearAccountCompromised, closeCase, findCase, findOpenCaseOfAccount, firstMfaUseAfter, insertCaseEvent,
   insertDeviceCheck, listCaseDevices, listCaseEvents, listCases,
@@ -35,6 +36,19 @@ export async function listCasesFor(
   if (q.organisationId) authorizeCase(ctx.actor, q.organisationId);
   const rows = await listCases(db, scope, { status: q.status, organisationId: q.organisationId, limit: Math.min(Math.max(q.limit ?? 200, 1), 1000) });
   return rows.map((r) => ({ ...r, age: ageText(r.flaggedAt, ctx.now), overdue: r.status === 'open' && isOverdue(r.flaggedAt, ctx.now, q.escalationHours) }));
+}
+
+/**
+ * The cases page: the cases (as listCasesFor), the organisation they are filtered to, and
+ * whether the actor may mark an account compromised from it.
+ * @throws Forbidden, NotFound (as listCasesFor)
+ */
+export async function casesPageFor(
+  db: Db, ctx: Ctx, q: { status: 'open' | 'closed'; organisationId?: string; escalationHours: number },
+): Promise<{ cases: CaseSummary[]; organisation: Organisation | undefined; canMark: boolean }> {
+  const cases = await listCasesFor(db, ctx, q);
+  const organisation = q.organisationId ? await getOrganisationFor(db, ctx, q.organisationId) : undefined;
+  return { cases, organisation, canMark: canMarkCompromised(ctx.actor) };
 }
 
 export interface DeviceView extends CaseDevice {

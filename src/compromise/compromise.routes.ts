@@ -1,14 +1,12 @@
 import type { FastifyInstance } from 'fastify';
-import { getOrganisationFor } from '../directory/directory.commands.js';
 import { Invalid, NotFound } from '../platform/errors/errors.js';
 import type { RouteDeps } from '../platform/http/plugin.js';
 import { ctxOf, field, isId, queryParam } from '../platform/http/ctx.js';
 import { renderPage } from '../platform/http/render.js';
 import { tryOrRerender } from '../platform/http/rerender.js';
 import { SCAN_RESULT_TEXT, SCAN_RESULTS } from './compromise.js';
-import { closeCaseFor, getCaseDeviceFor, getCaseFor, listCasesFor, recordDeviceNotOursFor, recordDeviceScanFor } from './compromise.case.commands.js';
+import { casesPageFor, closeCaseFor, getCaseDeviceFor, getCaseFor, recordDeviceNotOursFor, recordDeviceScanFor } from './compromise.case.commands.js';
 import { registerCompromiseMarkRoutes } from './compromise.mark.routes.js';
-import { canMarkCompromised } from './compromise.policy.js';
 
 const SCAN_FIELDS = ['scannedBy', 'tool', 'result', 'scannedOn'] as const;
 
@@ -19,15 +17,11 @@ export function registerCompromiseRoutes(app: FastifyInstance, deps: RouteDeps):
   registerDeviceRoutes(app, deps);
 
   app.get('/compromise', async (req, reply) => {
-    const ctx = ctxOf(req, clock.now());
     const status = queryParam(req, 'status') === 'closed' ? 'closed' : 'open';
     const org = queryParam(req, 'org');
     if (org !== undefined && !isId(org)) throw new NotFound();
-    const cases = await listCasesFor(db, ctx, { status, organisationId: org, escalationHours: config.compromiseEscalationHours });
-    const organisation = org ? await getOrganisationFor(db, ctx, org) : undefined;
-    return renderPage(req, reply, config, 'compromise/views/cases.njk', {
-      cases, status, org, organisation, escalationHours: config.compromiseEscalationHours, canMark: canMarkCompromised(ctx.actor),
-    });
+    const page = await casesPageFor(db, ctxOf(req, clock.now()), { status, organisationId: org, escalationHours: config.compromiseEscalationHours });
+    return renderPage(req, reply, config, 'compromise/views/cases.njk', { ...page, status, org, escalationHours: config.compromiseEscalationHours });
   });
 
   app.get('/compromise/cases/:id', async (req, reply) => {
