@@ -35,7 +35,7 @@ export async function atOnce<T>(
     const pid = (await locker.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
     const running = Promise.allSettled(ops.map((op) => op()));
     let waiting = 0;
-    for (let i = 0; i < 200 && waiting < ops.length; i++) {
+    for (let i = 0; i < 1200 && waiting < ops.length; i++) { // up to 30 s: a loaded machine is slow to reach the UPDATE
       await sleep(25);
       const r = await locker.query<{ n: number }>(WAITING_ON, [pid]);
       waiting = r.rows[0]!.n;
