@@ -175,12 +175,13 @@ async function prepare(dir: string): Promise<{ secretKey: string; zoneFile: stri
   const secretKey = randomUUID().replace(/-/g, '') + randomUUID().replace(/-/g, '');
   const { loadConfig } = await import('../src/platform/config/config.js');
   const { migrateToLatest, openDatabase } = await import('../src/platform/db/db.js');
+  const { migrations } = await import('../src/main/migrations.js');
   const { ensureDkimKey } = await import('../src/platform/notify/dkim.js');
   const { insertAccount, replaceOrganisationDomains, upsertOrganisation } = await import('../src/directory/directory.repo.js');
   const config = loadConfig({}, { dataDir: dir, secretKey, platformDomain: 'platform.example' });
   ensureDkimKey(config);
   const h = await openDatabase(config.databaseUrl);
-  await migrateToLatest(h.db);
+  await migrateToLatest(h.db, migrations);
   const now = new Date().toISOString();
   const org = await upsertOrganisation(h.db, { id: randomUUID(), code: 'BENCH', name: 'Bench Trust', highRiskAreas: [], laContact: 'la', now });
   await replaceOrganisationDomains(h.db, org.id, ['bench.example']);

@@ -24,6 +24,7 @@ import { importAccountsFile, importOrganisationsFile } from '../src/directory/im
 import type { ImportResult } from '../src/directory/import/import.js';
 import { cliContext } from '../src/platform/context.js';
 import { migrateToLatest, openDatabase } from '../src/platform/db/db.js';
+import { migrations } from '../src/main/migrations.js';
 import { generateAccountsCsv, generateOrganisationsCsv } from './generate-directory.js';
 
 const { values: args } = parseArgs({
@@ -81,7 +82,7 @@ function report(label: string, r: ImportResult, cpu: number): void {
 async function importInto(label: string, url: string, files: { orgs: string; accounts: string }): Promise<number> {
   const handle = await openDatabase(url);
   try {
-    await migrateToLatest(handle.db, handle.schema);
+    await migrateToLatest(handle.db, migrations, handle.schema);
     if (handle.dialect === 'sqlite' && SQLITE_CACHE_MB) await sql.raw(`pragma cache_size = -${SQLITE_CACHE_MB * 1024}`).execute(handle.db);
     const ctx = cliContext(new Date());
     let bar = progress(`${label} organisations`);
@@ -113,7 +114,7 @@ async function importInto(label: string, url: string, files: { orgs: string; acc
 async function rawSqliteBaseline(dir: string, accountsCsv: string): Promise<number> {
   const file = path.join(dir, 'raw.sqlite');
   const migrated = await openDatabase(`sqlite:${file}`);
-  await migrateToLatest(migrated.db);
+  await migrateToLatest(migrated.db, migrations);
   await migrated.close();
   const db = new SqliteDatabase(file);
   db.pragma('journal_mode = WAL');

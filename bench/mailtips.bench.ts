@@ -30,6 +30,7 @@ import { PairTable } from '../src/mailtips/pairtable.js';
 import { sipOut } from '../src/mailtips/siphash.js';
 import { stampTips, stripImitations } from '../src/mailtips/stamp.js';
 import { migrateToLatest, openDatabase } from '../src/platform/db/db.js';
+import { migrations } from '../src/main/migrations.js';
 import { type Config, loadConfig } from '../src/platform/config/config.js';
 
 /** The real config schema (without the HTTP test harness, which loads every route). */
@@ -156,7 +157,7 @@ console.log(`(table: capacity ${fmt(table.capacity)} slots, load ${(table.size /
 // The public API with a warm cache, over SQLite.
 const dir = mkdtempSync(path.join(tmpdir(), 'pw-bench-mailtips-'));
 const handle = await openDatabase(`sqlite:${path.join(dir, 'bench.sqlite')}`);
-await migrateToLatest(handle.db);
+await migrateToLatest(handle.db, migrations);
 const svc = await openMailtips(handle.db, testConfig({ mailtipsVolumeCacheSeconds: 3600 }));
 const now = new Date();
 const warm = 1000;

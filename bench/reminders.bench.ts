@@ -25,6 +25,7 @@ import SqliteDatabase from 'better-sqlite3';
 import { ManualClock } from '../src/platform/clock.js';
 import { decryptSecret, deriveKey } from '../src/platform/crypto/secrets.js';
 import { migrateToLatest, openDatabase } from '../src/platform/db/db.js';
+import { migrations } from '../src/main/migrations.js';
 import { newId } from '../src/platform/ids.js';
 import { composeSignedEmail } from '../src/platform/notify/mailer.js';
 import { renderEmail } from '../src/platform/notify/render.js';
@@ -57,7 +58,7 @@ const rate = (n: number, ms: number): string => `${Math.round(n / (ms / 1000)).t
 
 async function seed(): Promise<void> {
   const h = await openDatabase(`sqlite:${file}`);
-  await migrateToLatest(h.db);
+  await migrateToLatest(h.db, migrations);
   await h.close();
   const raw = new SqliteDatabase(file);
   raw.pragma('journal_mode = WAL');

@@ -25,6 +25,7 @@ import { parseArgs } from 'node:util';
 import { simpleParser } from 'mailparser';
 import pg from 'pg';
 import { type DatabaseHandle, migrateToLatest, openDatabase } from '../src/platform/db/db.js';
+import { migrations } from '../src/main/migrations.js';
 import { testConfig } from '../src/platform/testing/app.js';
 import { makeAccount, makeOrganisation } from '../src/platform/testing/factories.js';
 import { buildTestMsg } from '../src/reports/msg.testing.js';
@@ -133,7 +134,7 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(path.join(tmpdir(), 'pw-bench-reports-'));
   try {
     const handle = await openDatabase(`sqlite:${path.join(dir, 'bench.sqlite')}`);
-    await migrateToLatest(handle.db);
+    await migrateToLatest(handle.db, migrations);
     try { await runOn('sqlite', handle); } finally { await handle.close(); }
     if (args.postgres) {
       const schema = `bench_reports_${randomBytes(4).toString('hex')}`;
@@ -141,7 +142,7 @@ async function main(): Promise<void> {
       u.searchParams.set('schema', schema);
       const h = await openDatabase(u.toString(), { poolSize: 4 });
       try {
-        await migrateToLatest(h.db, h.schema);
+        await migrateToLatest(h.db, migrations, h.schema);
         await runOn('postgres', h);
       } finally {
         await h.close();

@@ -28,6 +28,7 @@ import { totpCode } from '../src/mfa/mfa.js';
 import { systemClock } from '../src/platform/clock.js';
 import { type DatabaseHandle, migrateToLatest, openDatabase } from '../src/platform/db/db.js';
 import type { Db } from '../src/platform/db/db.js';
+import { migrations } from '../src/main/migrations.js';
 import { buildApp } from '../src/platform/http/app.js';
 import { PLUGINS } from '../src/main/plugins.js';
 import { createLogger } from '../src/platform/log/log.js';
@@ -159,7 +160,7 @@ const cpuMs = (): number => {
 };
 
 async function benchDatabase(label: string, handle: DatabaseHandle, passwordHash: string): Promise<DbResult> {
-  await migrateToLatest(handle.db, handle.schema);
+  await migrateToLatest(handle.db, migrations, handle.schema);
   process.stderr.write(`${label}: seeding ${ORGS * PER_ORG + SIGNINS * 2 + USERS} accounts…\n`);
   const { signers, browsers, accountIds, names } = await seed(handle.db, passwordHash);
   const config = testConfig({ signinRateLimitPerMinute: 10_000 });

@@ -25,6 +25,7 @@ import { checkMobile, StoredMobileClassifier } from '../src/phones/phones.js';
 import { continueSweep, openSweepRun, type SweepConfig } from '../src/phones/phones.sweep.js';
 import { cliContext } from '../src/platform/context.js';
 import { type DatabaseHandle, migrateToLatest, openDatabase } from '../src/platform/db/db.js';
+import { migrations } from '../src/main/migrations.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -96,7 +97,7 @@ const expectedBad = (): number => {
 
 async function migrated(url: string): Promise<DatabaseHandle> {
   const h = await openDatabase(url, { poolSize: 4 });
-  await migrateToLatest(h.db, h.schema);
+  await migrateToLatest(h.db, migrations, h.schema);
   return h;
 }
 

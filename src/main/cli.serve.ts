@@ -5,6 +5,7 @@ import { cliContext } from '../platform/context.js';
 import { describeConfig } from '../platform/config/config.js';
 import { reportingAddresses } from '../platform/config/sections/reports.js';
 import { migrateToLatest, openDatabase } from '../platform/db/db.js';
+import { migrations } from './migrations.js';
 import { createLogger } from '../platform/log/log.js';
 import { configOrExit, withDatabase } from './cli.shared.js';
 import { ensureDkimKey } from '../platform/notify/dkim.js';
@@ -35,7 +36,7 @@ export function registerServeCommands(program: Command): void {
       const config = configOrExit();
       const handle = await openDatabase(config.databaseUrl);
       try {
-        const r = await migrateToLatest(handle.db, handle.schema);
+        const r = await migrateToLatest(handle.db, migrations, handle.schema);
         const applied = r.results?.filter((m) => m.status === 'Success').map((m) => m.migrationName) ?? [];
         console.log(applied.length ? `Applied: ${applied.join(', ')}` : 'Already up to date.');
       } finally {

@@ -1,5 +1,6 @@
 import { type Config, ConfigError, loadConfig } from '../platform/config/config.js';
 import { type DatabaseHandle, migrateToLatest, openDatabase } from '../platform/db/db.js';
+import { migrations } from './migrations.js';
 import { DomainError } from '../platform/errors/errors.js';
 
 /** Loads configuration or exits with status 2, listing every problem. */
@@ -22,7 +23,7 @@ export function fail(message: string, code = 1): never {
 export async function withDatabase<T>(config: Config, fn: (handle: DatabaseHandle) => Promise<T>): Promise<T> {
   const handle = await openDatabase(config.databaseUrl, { poolSize: 4 });
   try {
-    await migrateToLatest(handle.db, handle.schema);
+    await migrateToLatest(handle.db, migrations, handle.schema);
     return await fn(handle);
   } finally {
     await handle.close();

@@ -4,6 +4,7 @@ import { PLUGINS } from './plugins.js';
 import { systemClock } from '../platform/clock.js';
 import type { Config } from '../platform/config/config.js';
 import { type DatabaseHandle, migrateToLatest, openDatabase } from '../platform/db/db.js';
+import { migrations } from './migrations.js';
 import { startMetricsListener } from '../platform/http/health.routes.js';
 import { createLogger, type Logger } from '../platform/log/log.js';
 import { startJobs } from './jobs.js';
@@ -37,7 +38,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
     throw new Error(`No secret key: run \`postwarden init\` (creates ${config.dataDir}/secret.key) or set POSTWARDEN_SECRET_KEY.`);
   }
   const handle = await openDatabase(config.databaseUrl);
-  await migrateToLatest(handle.db, handle.schema);
+  await migrateToLatest(handle.db, migrations, handle.schema);
   const app = await buildApp({ config, db: handle.db, logger, clock: systemClock }, PLUGINS);
   const { host, port } = splitAddr(config.httpAddr);
   await app.listen({ host, port });

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { migrateToLatest, openDatabase } from './db.js';
+import { migrations } from '../../main/migrations.js';
 
 const modeOf = (file: string): string => (statSync(file).mode & 0o777).toString(8);
 
@@ -11,7 +12,7 @@ test('a new SQLite database and its -wal and -shm files are readable by their ow
   const file = path.join(mkdtempSync(path.join(tmpdir(), 'pw-dbmode-')), 'nested', 'postwarden.sqlite');
   const h = await openDatabase(`sqlite:${file}`);
   try {
-    await migrateToLatest(h.db);
+    await migrateToLatest(h.db, migrations);
     await h.db.insertInto('job_leases').values({ name: 'mode-test', locked_by: null, locked_until: null, last_run_at: null }).execute();
     assert.deepEqual([file, `${file}-wal`, `${file}-shm`].map(modeOf), ['600', '600', '600']);
   } finally {
@@ -23,7 +24,7 @@ test('an existing SQLite file made 0644 (and its -wal) is tightened to 0600 when
   const dir = mkdtempSync(path.join(tmpdir(), 'pw-dbmode-'));
   const file = path.join(dir, 'old.sqlite');
   const first = await openDatabase(`sqlite:${file}`);
-  await migrateToLatest(first.db);
+  await migrateToLatest(first.db, migrations);
   await first.close();
   chmodSync(file, 0o644);
   writeFileSync(`${file}-wal`, '');

@@ -1,9 +1,8 @@
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
 import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type MigrationResultSet } from 'kysely';
+import { Kysely, type Migration, type MigrationResultSet, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
-import { migrations } from './migrations/index.js';
 import type { Database } from './schema.js';
 
 export type Db = Kysely<Database>;
@@ -115,14 +114,16 @@ export async function openDatabase(url: string, opts: { poolSize?: number } = {}
 }
 
 /**
- * Brings the schema up to date. Kysely's migrator takes a lock (a row lock on PostgreSQL),
- * so several nodes starting at once migrate exactly once.
+ * Brings the schema up to date with `migrations`, every migration by its recorded name (the
+ * composition root assembles them: src/main/migrations.ts). Kysely runs them in name order
+ * and takes a lock (a row lock on PostgreSQL), so several nodes starting at once migrate
+ * exactly once.
  * @throws Error naming the migration that failed.
  */
-export async function migrateToLatest(db: Db, schema?: string): Promise<MigrationResultSet> {
+export async function migrateToLatest(db: Db, migrations: Readonly<Record<string, Migration>>, schema?: string): Promise<MigrationResultSet> {
   // With several schemas in one database, Kysely must be told which one holds its own
   // bookkeeping tables, or it finds another schema's and fails.
-  const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations }, migrationTableSchema: schema });
+  const migrator = new Migrator({ db, provider: { getMigrations: async () => ({ ...migrations }) }, migrationTableSchema: schema });
   const result = await migrator.migrateToLatest();
   if (result.error) {
     const failed = result.results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';

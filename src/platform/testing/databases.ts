@@ -5,6 +5,7 @@ import path from 'node:path';
 import { after, before, describe } from 'node:test';
 import pg from 'pg';
 import { type DatabaseHandle, type DialectName, migrateToLatest, openDatabase } from '../db/db.js';
+import { migrations } from '../../main/migrations.js';
 
 /**
  * Two databases, one test body. `scripts/run-tests.mjs` creates a fresh PostgreSQL
@@ -24,7 +25,7 @@ export async function createTestDatabase(dialect: DialectName): Promise<Database
     const dir = mkdtempSync(path.join(tmpdir(), 'pw-test-'));
     const url = `sqlite:${path.join(dir, 'test.sqlite')}`;
     const handle = await openDatabase(url);
-    await migrateToLatest(handle.db);
+    await migrateToLatest(handle.db, migrations);
     return { ...handle, url, drop: async () => { await handle.close(); rmSync(dir, { recursive: true, force: true }); } };
   }
   if (!pgUrl) throw new Error(`PostgreSQL unavailable: ${pgSkipReason}`);
@@ -33,7 +34,7 @@ export async function createTestDatabase(dialect: DialectName): Promise<Database
   u.searchParams.set('schema', schema);
   const url = u.toString();
   const handle = await openDatabase(url, { poolSize: 5 });
-  await migrateToLatest(handle.db, handle.schema);
+  await migrateToLatest(handle.db, migrations, handle.schema);
   return {
     ...handle,
     url,
