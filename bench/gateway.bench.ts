@@ -96,10 +96,11 @@ async function runGateway(): Promise<void> {
   // The compiled build by default: the workers then run plain JavaScript, as in production.
   const base = process.env.BENCH_CODE === 'src' ? '../src' : '../dist';
   const { loadConfig } = (await import(`${base}/platform/config/config.js`)) as typeof import('../src/platform/config/config.js');
+  const { configSections } = (await import(`${base}/main/config.js`)) as typeof import('../src/main/config.js');
   const { openDatabase } = (await import(`${base}/platform/db/db.js`)) as typeof import('../src/platform/db/db.js');
   const { createLogger } = (await import(`${base}/platform/log/log.js`)) as typeof import('../src/platform/log/log.js');
   const { startGatewayProcesses } = (await import(`${base}/gateway/gateway.cluster.js`)) as typeof import('../src/gateway/gateway.cluster.js');
-  const config = loadConfig();
+  const config = loadConfig(configSections);
   const handle = await openDatabase(config.databaseUrl);
   const gw = await startGatewayProcesses(config, createLogger(config.logLevel), handle.db);
   console.log(`READY ${gw.address.split(':').pop()}`);
@@ -174,11 +175,12 @@ async function main(): Promise<void> {
 async function prepare(dir: string): Promise<{ secretKey: string; zoneFile: string; messageFile: string }> {
   const secretKey = randomUUID().replace(/-/g, '') + randomUUID().replace(/-/g, '');
   const { loadConfig } = await import('../src/platform/config/config.js');
+  const { configSections } = await import('../src/main/config.js');
   const { migrateToLatest, openDatabase } = await import('../src/platform/db/db.js');
   const { migrations } = await import('../src/main/migrations.js');
   const { ensureDkimKey } = await import('../src/platform/notify/dkim.js');
   const { insertAccount, replaceOrganisationDomains, upsertOrganisation } = await import('../src/directory/directory.repo.js');
-  const config = loadConfig({}, { dataDir: dir, secretKey, platformDomain: 'platform.example' });
+  const config = loadConfig(configSections, {}, { dataDir: dir, secretKey, platformDomain: 'platform.example' });
   ensureDkimKey(config);
   const h = await openDatabase(config.databaseUrl);
   await migrateToLatest(h.db, migrations);

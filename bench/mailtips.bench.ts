@@ -32,10 +32,11 @@ import { stampTips, stripImitations } from '../src/mailtips/stamp.js';
 import { migrateToLatest, openDatabase } from '../src/platform/db/db.js';
 import { migrations } from '../src/main/migrations.js';
 import { type Config, loadConfig } from '../src/platform/config/config.js';
+import { configSections } from '../src/main/config.js';
 
 /** The real config schema (without the HTTP test harness, which loads every route). */
 const testConfig = (overrides: Record<string, unknown> = {}): Config =>
-  loadConfig({}, { dataDir: path.join(tmpdir(), 'pw-mailtips'), secretKey: '5a'.repeat(32), logLevel: 'silent', ...overrides });
+  loadConfig(configSections, {}, { dataDir: path.join(tmpdir(), 'pw-mailtips'), secretKey: '5a'.repeat(32), logLevel: 'silent', ...overrides });
 
 const { values: args } = parseArgs({ options: { pairs: { type: 'string', default: '10000000' }, queries: { type: 'string', default: '2000000' } } });
 const PAIRS = positive('pairs');

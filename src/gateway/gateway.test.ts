@@ -7,6 +7,7 @@ import {
 } from './gateway.js';
 import { OVERSIGNED_FIELDS } from '../platform/notify/dkim.js';
 import { foldedSkeleton, platformClaim } from './lookalike.js';
+import { configSections } from '../main/config.js';
 
 const P = { domain: 'platform.example', selector: 'pw1' };
 const sealed = [...OVERSIGNED_FIELDS, 'from', 'to', 'subject', 'date', 'message-id', 'mime-version', 'content-type'];
@@ -99,17 +100,17 @@ test('authserv-id, sender alignment, tip sender, Received field', () => {
 });
 
 test('gateway settings: names, defaults and every bad value reported at once', () => {
-  const d = loadConfig({});
+  const d = loadConfig(configSections, {});
   assert.equal(d.relay, undefined, 'default next hop: the embedded Maildir store');
   assert.equal(d.gatewayWorkers, 'auto');
   assert.ok(workerCount(d) >= 1 && workerCount(d) <= 8);
   assert.equal(d.arcSeal, false);
-  const c = loadConfig({ POSTWARDEN_RELAY: 'lmtp://[::1]:24', POSTWARDEN_GATEWAY_WORKERS: '0', POSTWARDEN_ARC_SEAL: 'true', POSTWARDEN_DNS_RESOLVER: '10.0.0.53, 10.0.0.54:5353' });
+  const c = loadConfig(configSections, { POSTWARDEN_RELAY: 'lmtp://[::1]:24', POSTWARDEN_GATEWAY_WORKERS: '0', POSTWARDEN_ARC_SEAL: 'true', POSTWARDEN_DNS_RESOLVER: '10.0.0.53, 10.0.0.54:5353' });
   assert.equal(c.relay, 'lmtp://[::1]:24');
   assert.equal(workerCount(c), 0);
   assert.equal(c.arcSeal, true);
   try {
-    loadConfig({ POSTWARDEN_RELAY: 'http://x:1', POSTWARDEN_GATEWAY_WORKERS: 'many', POSTWARDEN_SMTP_PROTOCOL: 'pop3', POSTWARDEN_DNS_RESOLVER: 'dns.example' });
+    loadConfig(configSections, { POSTWARDEN_RELAY: 'http://x:1', POSTWARDEN_GATEWAY_WORKERS: 'many', POSTWARDEN_SMTP_PROTOCOL: 'pop3', POSTWARDEN_DNS_RESOLVER: 'dns.example' });
     assert.fail('expected ConfigError');
   } catch (err) {
     assert.ok(err instanceof ConfigError);

@@ -9,10 +9,11 @@ import { makeOrganisation } from '../platform/testing/factories.js';
 import { ManualClock } from '../platform/clock.js';
 import { purgeSenderHistory } from './mailtips.job.js';
 import { openMailtips } from './mailtips.service.js';
+import { configSections } from '../main/config.js';
 
 /** The real config schema (without the HTTP test harness, which loads every route). */
 const testConfig = (overrides: Record<string, unknown> = {}): Config =>
-  loadConfig({}, { dataDir: path.join(tmpdir(), 'pw-mailtips'), secretKey: '5a'.repeat(32), logLevel: 'silent', ...overrides });
+  loadConfig(configSections, {}, { dataDir: path.join(tmpdir(), 'pw-mailtips'), secretKey: '5a'.repeat(32), logLevel: 'silent', ...overrides });
 
 const config = testConfig({ mailtipsWriteIntervalMs: 60_000, mailtipsVolumeCacheSeconds: 0 });
 const day0 = new Date('2026-06-01T10:00:00Z');

@@ -3,7 +3,7 @@ import { ensurePlatformOrganisation, createAdminAccount } from '../directory/dir
 import { seedDemoOrganisation } from '../directory/demo.js';
 import { cliContext } from '../platform/context.js';
 import { describeConfig } from '../platform/config/config.js';
-import { reportingAddresses } from '../platform/config/sections/reports.js';
+import { reportingAddresses } from '../reports/reports.config.js';
 import { migrateToLatest, openDatabase } from '../platform/db/db.js';
 import { migrations } from './migrations.js';
 import { createLogger } from '../platform/log/log.js';
@@ -11,6 +11,7 @@ import { configOrExit, withDatabase } from './cli.shared.js';
 import { ensureDkimKey } from '../platform/notify/dkim.js';
 import { ensureDataDir } from './init.js';
 import { startServer, stopOnSignals } from './serve.js';
+import { configSections } from './config.js';
 
 /** init, migrate, serve and quickstart. */
 export function registerServeCommands(program: Command): void {
@@ -22,7 +23,7 @@ export function registerServeCommands(program: Command): void {
       await withDatabase(config, async ({ db }) => ensurePlatformOrganisation(db, cliContext(new Date()), config.platformDomain));
       console.log(`Data directory: ${config.dataDir}`);
       console.log(createdKey ? `Created secret key ${config.dataDir}/secret.key (keep it safe and back it up: encrypted data cannot be read without it).` : 'Secret key: already present.');
-      console.log(`Database: ${describeConfig(config).databaseUrl} (migrated)`);
+      console.log(`Database: ${describeConfig(config, configSections).databaseUrl} (migrated)`);
       const dkim = ensureDkimKey(config).key;
       console.log(`DKIM key: ${config.dataDir}/dkim/${config.dkimSelector}.pem. Publish this DNS TXT record so receivers can verify the platform's mail:`);
       console.log(`  ${dkim.txtName}. IN TXT "${dkim.txtValue}"`);

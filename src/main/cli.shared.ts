@@ -2,11 +2,12 @@ import { type Config, ConfigError, loadConfig } from '../platform/config/config.
 import { type DatabaseHandle, migrateToLatest, openDatabase } from '../platform/db/db.js';
 import { migrations } from './migrations.js';
 import { DomainError } from '../platform/errors/errors.js';
+import { configSections } from './config.js';
 
 /** Loads configuration or exits with status 2, listing every problem. */
 export function configOrExit(): Config {
   try {
-    return loadConfig();
+    return loadConfig(configSections);
   } catch (err) {
     if (err instanceof ConfigError) fail(err.message, 2);
     throw err;

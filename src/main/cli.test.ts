@@ -37,9 +37,10 @@ test('--help works on every command', () => {
 });
 
 test('invalid configuration lists every problem and exits 2', () => {
-  const r = run(['migrate'], { POSTWARDEN_HTTP_ADDR: 'nowhere', POSTWARDEN_PLATFORM_DOMAIN: '-bad-', POSTWARDEN_SECRET_KEY: 'short' });
+  // Capabilities' settings (recovery, gateway) are reported with the platform's.
+  const r = run(['migrate'], { POSTWARDEN_HTTP_ADDR: 'nowhere', POSTWARDEN_PLATFORM_DOMAIN: '-bad-', POSTWARDEN_SECRET_KEY: 'short', POSTWARDEN_RECOVERY_MAX_FAILURES: '0', POSTWARDEN_GATEWAY_WORKERS: 'many' });
   assert.equal(r.status, 2);
-  for (const name of ['POSTWARDEN_HTTP_ADDR', 'POSTWARDEN_PLATFORM_DOMAIN', 'POSTWARDEN_SECRET_KEY']) assert.match(r.stderr, new RegExp(name));
+  for (const name of ['POSTWARDEN_HTTP_ADDR', 'POSTWARDEN_PLATFORM_DOMAIN', 'POSTWARDEN_SECRET_KEY', 'POSTWARDEN_RECOVERY_MAX_FAILURES', 'POSTWARDEN_GATEWAY_WORKERS']) assert.match(r.stderr, new RegExp(name));
 });
 
 describeEachDatabase('postwarden CLI', (t) => {

@@ -3,6 +3,7 @@ import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { type Config, loadConfig, SECRET_KEY_FILE } from '../platform/config/config.js';
 import { ensureDkimKey } from '../platform/notify/dkim.js';
+import { configSections } from './config.js';
 
 /**
  * Makes the data directory and, unless a key is configured, a 32-byte master key file in
@@ -21,5 +22,5 @@ export function ensureDataDir(config: Config, env: Record<string, string | undef
     chmodSync(keyFile, 0o600);
     createdKey = true;
   }
-  return { config: loadConfig(env, { dataDir: config.dataDir }), createdKey };
+  return { config: loadConfig(configSections, env, { dataDir: config.dataDir }), createdKey };
 }

@@ -1,6 +1,6 @@
 import type { Account, Organisation } from '../directory/directory.js';
 import { localAdminsOf } from '../directory/directory.repo.js';
-import { csocAddress } from '../platform/config/sections/recovery.js';
+import { csocAddress } from './recovery.config.js';
 import type { Ctx } from '../platform/context.js';
 import type { Db } from '../platform/db/db.js';
 import { enqueueNotification } from '../platform/notify/outbox.js';

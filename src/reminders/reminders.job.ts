@@ -1,6 +1,6 @@
 import type { Clock } from '../platform/clock.js';
 import type { Config } from '../platform/config/config.js';
-import { reportingAddresses } from '../platform/config/sections/reports.js';
+import { reportingAddresses } from '../reports/reports.config.js';
 import type { Db } from '../platform/db/db.js';
 import type { Logger } from '../platform/log/log.js';
 import { newId } from '../platform/ids.js';

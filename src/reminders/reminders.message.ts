@@ -1,5 +1,5 @@
 import type { Config } from '../platform/config/config.js';
-import { reportingAddresses } from '../platform/config/sections/reports.js';
+import { reportingAddresses } from '../reports/reports.config.js';
 import { composeSignedEmail } from '../platform/notify/mailer.js';
 import { renderEmail } from '../platform/notify/render.js';
 import { reminderData } from './reminders.js';

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { raiseSuspectedCompromise } from '../compromise/compromise.signals.js';
 import type { Config } from '../platform/config/config.js';
-import { reportingAddresses, trustedAuthservId } from '../platform/config/sections/reports.js';
+import { reportingAddresses, trustedAuthservId } from './reports.config.js';
 import type { Ctx } from '../platform/context.js';
 import type { Db } from '../platform/db/db.js';
 import { Invalid, RateLimited } from '../platform/errors/errors.js';

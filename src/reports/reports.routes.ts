@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { reportingAddresses } from '../platform/config/sections/reports.js';
+import { reportingAddresses } from './reports.config.js';
 import { DomainError, httpStatusFor, Invalid, NotFound, RateLimited } from '../platform/errors/errors.js';
 import type { RouteDeps } from '../platform/http/plugin.js';
 import { ctxOf, field, isId, queryParam } from '../platform/http/ctx.js';

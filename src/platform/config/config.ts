@@ -1,19 +1,33 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { accountsDefaults, accountsSecrets, accountsShape } from './sections/accounts.js';
-import { gatewayDefaults, gatewaySecrets, gatewayShape } from './sections/gateway.js';
-import { mailtipsDefaults, mailtipsSecrets, mailtipsShape } from './sections/mailtips.js';
 import { notifyDefaults, notifySecrets, notifyShape } from './sections/notify.js';
-import { recoveryDefaults, recoverySecrets, recoveryShape } from './sections/recovery.js';
-import { reportsDefaults, reportsSecrets, reportsShape } from './sections/reports.js';
 
 /**
  * One configuration schema for every entry point (serve, CLI, tests). Sources, later
  * wins: built-in defaults, an optional JSON config file (`POSTWARDEN_CONFIG`), then
  * environment variables named `POSTWARDEN_<KEY>` (plus the conventional `DATABASE_URL`).
  * Nothing else in the code base reads `process.env`.
+ *
+ * This file holds the platform's own settings (and the outbox's, sections/notify.ts) and the
+ * machinery. Each capability brings its settings as a ConfigSection (`src/<cap>/<cap>.config.ts`),
+ * and adds their types to `Config` by interface merging:
+ *   declare module '../platform/config/config.js' { interface CapabilitySettings extends XSettings {} }
+ * The composition root (src/main/config.ts) lists the sections and passes them to loadConfig.
  */
+
+/** One capability's settings: its zod shape, its defaults and which of its keys hold secrets. */
+export interface ConfigSection {
+  /** The capability that owns the settings (named when two sections define one key). */
+  readonly name: string;
+  readonly shape: z.ZodRawShape;
+  readonly defaults: Readonly<Record<string, unknown>>;
+  /** Keys whose values are secrets: masked by describeConfig, never logged. */
+  readonly secrets: readonly string[];
+}
+
+/** Every capability's settings, as the code reads them; each section merges its own in. */
+export interface CapabilitySettings {}
 
 const addr = z
   .string()
@@ -22,8 +36,7 @@ const addr = z
 
 const boolish = z.union([z.boolean(), z.enum(['true', 'false', '1', '0'])]).transform((v) => v === true || v === 'true' || v === '1');
 
-const schema = z
-  .object({
+const platformShape = {
     dataDir: z.string().min(1),
     databaseUrl: z
       .string()
@@ -47,21 +60,13 @@ const schema = z
     helpdeskEmail: z.string().email(),
     helpdeskHours: z.string().min(1),
     ...notifyShape,
-    ...gatewayShape,
-    ...mailtipsShape,
-    ...recoveryShape,
-    ...accountsShape,
-    ...reportsShape,
-  })
-  .strict();
+} satisfies z.ZodRawShape;
 
-/** Settings that hold secrets: masked by describeConfig. */
-const secretSettings: readonly string[] = [...notifySecrets, ...gatewaySecrets, ...mailtipsSecrets, ...recoverySecrets, ...accountsSecrets, ...reportsSecrets];
-
-type Parsed = z.infer<typeof schema>;
+type Parsed = z.infer<z.ZodObject<typeof platformShape>>;
 
 export type Config = Readonly<
-  Omit<Parsed, 'databaseUrl' | 'publicUrl' | 'secretKey'> & {
+  Omit<Parsed, 'databaseUrl' | 'publicUrl' | 'secretKey'> &
+    CapabilitySettings & {
     databaseUrl: string;
     publicUrl: string;
     /** 32-byte master key for keyed hashes and encryption at rest. Never log it. */
@@ -72,7 +77,7 @@ export type Config = Readonly<
   }
 >;
 
-export const defaults: Record<string, unknown> = {
+const platformDefaults: Record<string, unknown> = {
   dataDir: './data',
   httpAddr: '127.0.0.1:8080',
   smtpAddr: '127.0.0.1:2525',
@@ -88,17 +93,30 @@ export const defaults: Record<string, unknown> = {
   helpdeskEmail: 'helpdesk@postwarden.test',
   helpdeskHours: '24 hours a day, 7 days a week',
   ...notifyDefaults,
-  ...gatewayDefaults,
-  ...mailtipsDefaults,
-  ...recoveryDefaults,
-  ...accountsDefaults,
-  ...reportsDefaults,
 };
 
-/** Keys a user may set, with the environment variable that sets each. */
-export const envNames: Record<keyof Parsed, string> = Object.fromEntries(
-  Object.keys(schema.shape).map((k) => [k, 'POSTWARDEN_' + k.replace(/[A-Z]/g, (c) => '_' + c).toUpperCase()]),
-) as Record<keyof Parsed, string>;
+/** The environment variable that sets a key: POSTWARDEN_<KEY_IN_UPPER_SNAKE_CASE>. */
+export function envNameOf(key: string): string {
+  return 'POSTWARDEN_' + key.replace(/[A-Z]/g, (c) => '_' + c).toUpperCase();
+}
+
+/**
+ * The one schema: the platform's settings and every section's, strict (an unknown key is a problem).
+ * @throws Error when two sections (or a section and the platform) define the same key: a programming error.
+ */
+function assemble(sections: readonly ConfigSection[]): { schema: z.AnyZodObject; defaults: Record<string, unknown>; envNames: Record<string, string> } {
+  const shape: z.ZodRawShape = { ...platformShape };
+  const defaults: Record<string, unknown> = { ...platformDefaults };
+  for (const section of sections) {
+    for (const key of Object.keys(section.shape)) {
+      if (key in shape) throw new Error(`config section ${section.name}: setting ${key} is defined twice`);
+    }
+    Object.assign(shape, section.shape);
+    Object.assign(defaults, section.defaults);
+  }
+  const envNames = Object.fromEntries(Object.keys(shape).map((k) => [k, envNameOf(k)]));
+  return { schema: z.object(shape).strict(), defaults, envNames };
+}
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -111,10 +129,12 @@ export class ConfigError extends Error {
 export const SECRET_KEY_FILE = 'secret.key';
 
 /**
- * Reads, validates and freezes the configuration. Reports every problem at once.
+ * Reads, validates and freezes the configuration: the platform's settings and each of
+ * `sections` (src/main/config.ts lists them). Reports every problem at once.
  * @throws ConfigError listing each invalid setting by the name the user set it with.
  */
-export function loadConfig(env: Record<string, string | undefined> = process.env, overrides: Record<string, unknown> = {}): Config {
+export function loadConfig(sections: readonly ConfigSection[], env: Record<string, string | undefined> = process.env, overrides: Record<string, unknown> = {}): Config {
+  const { schema, defaults, envNames } = assemble(sections);
   const problems: string[] = [];
   let fileValues: Record<string, unknown> = {};
   const file = env.POSTWARDEN_CONFIG;
@@ -143,12 +163,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (!result.success) {
     for (const issue of result.error.issues) {
       const key = String(issue.path[0] ?? '');
-      const name = key in envNames ? envNames[key as keyof Parsed] : key;
+      const name = envNames[key] ?? key;
       problems.push(issue.code === 'unrecognized_keys' ? `config file: unknown settings ${issue.keys.join(', ')}` : `${name}: ${issue.message}`);
     }
   }
   if (problems.length > 0 || !result.success) throw new ConfigError(problems);
-  const p = result.data;
+  const p = result.data as Parsed & CapabilitySettings;
 
   const dataDir = path.resolve(p.dataDir);
   let secretKey: Buffer | undefined = p.secretKey ? Buffer.from(p.secretKey, 'hex') : undefined;
@@ -170,10 +190,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   });
 }
 
-/** A copy safe to print: secrets and credentials in URLs are masked. */
-export function describeConfig(config: Config): Record<string, unknown> {
+/** A copy safe to print: secrets (the platform's and each section's) and credentials in URLs are masked. */
+export function describeConfig(config: Config, sections: readonly ConfigSection[]): Record<string, unknown> {
   const masked: Record<string, unknown> = {};
-  for (const key of secretSettings) {
+  for (const key of [...notifySecrets, ...sections.flatMap((s) => s.secrets)]) {
     const v = (config as Record<string, unknown>)[key];
     if (v !== undefined) masked[key] = '[set]';
   }

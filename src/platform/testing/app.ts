@@ -7,6 +7,7 @@ import { ManualClock, systemClock, type Clock } from '../clock.js';
 import { type Config, loadConfig } from '../config/config.js';
 import type { Db } from '../db/db.js';
 import { createLogger } from '../log/log.js';
+import { configSections } from '../../main/config.js';
 
 /** The secret key of test configurations: factories encrypt TOTP secrets with it. */
 export const TEST_SECRET_KEY = '7e57'.repeat(16);
@@ -16,7 +17,7 @@ export const testTotpSecrets = new Map<string, string>();
 
 /** A configuration for tests: the test secret key, quiet logs, the given overrides. */
 export function testConfig(overrides: Record<string, unknown> = {}): Config {
-  return loadConfig({}, { dataDir: '/tmp/postwarden-test', secretKey: TEST_SECRET_KEY, logLevel: 'silent', ...overrides });
+  return loadConfig(configSections, {}, { dataDir: '/tmp/postwarden-test', secretKey: TEST_SECRET_KEY, logLevel: 'silent', ...overrides });
 }
 
 /** The real app over a test database (nothing mocked; `plugins`: the composition root's unless given). Use `inject`, or `listen` for browsers. */

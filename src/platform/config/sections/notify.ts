@@ -1,9 +1,9 @@
 import { z } from 'zod';
 
 /**
- * Settings for notifications, SMS, DKIM, password expiry, bulletins (issue 8). Merged into
- * the one schema in ../config.ts: each key becomes POSTWARDEN_<KEY_IN_UPPER_SNAKE_CASE>
- * and a key of the JSON config file.
+ * Settings of the outbox machinery (platform/notify/): the mail relay, DKIM, SMS, retries.
+ * The platform's own, merged into the one schema in ../config.ts: each key becomes
+ * POSTWARDEN_<KEY_IN_UPPER_SNAKE_CASE> and a key of the JSON config file.
  */
 const boolish = z.union([z.boolean(), z.enum(['true', 'false', '1', '0'])]).transform((v) => v === true || v === 'true' || v === '1');
 

@@ -1,7 +1,8 @@
 import { z } from 'zod';
+import type { ConfigSection } from '../platform/config/config.js';
 
 /**
- * Settings for phishing reports (issue 7). Merged into the one schema in ../config.ts:
+ * Settings for phishing reports (issue 7). Merged by platform/config/config.ts into the one schema:
  * each key becomes POSTWARDEN_<KEY_IN_UPPER_SNAKE_CASE> and a key of the JSON config file.
  */
 const addressList = /^\s*[^\s,@]+@[^\s,@]+(\s*,\s*[^\s,@]+@[^\s,@]+)*\s*$/;
@@ -59,4 +60,14 @@ export function reportingAddresses(config: { reportAddresses?: string | undefine
  */
 export function trustedAuthservId(config: { authservId?: string | undefined; platformDomain: string }): string {
   return (config.authservId ?? config.platformDomain).toLowerCase();
+}
+
+/** The reports section of the configuration, listed in src/main/config.ts. */
+export const reportsConfig: ConfigSection = { name: 'reports', shape: reportsShape, defaults: reportsDefaults, secrets: reportsSecrets };
+
+/** The reports settings as the code reads them; merged into `Config`. */
+export type ReportsSettings = z.infer<z.ZodObject<typeof reportsShape>>;
+
+declare module '../platform/config/config.js' {
+  interface CapabilitySettings extends ReportsSettings {}
 }

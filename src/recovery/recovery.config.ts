@@ -1,7 +1,8 @@
 import { z } from 'zod';
+import type { ConfigSection } from '../platform/config/config.js';
 
 /**
- * Settings for security questions, verified resets, reset review (issue 4). Merged into the one schema in ../config.ts:
+ * Settings for security questions, verified resets, reset review (issue 4). Merged by platform/config/config.ts into the one schema:
  * each key becomes POSTWARDEN_<KEY_IN_UPPER_SNAKE_CASE> and a key of the JSON config file.
  */
 export const recoveryShape = {
@@ -70,4 +71,14 @@ export const recoverySecrets: readonly string[] = [];
 /** The CSOC's address for verification-lock emails, in lower case. */
 export function csocAddress(config: { csocEmail?: string | undefined; platformDomain: string }): string {
   return (config.csocEmail ?? `csoc@${config.platformDomain}`).toLowerCase();
+}
+
+/** The recovery section of the configuration, listed in src/main/config.ts. */
+export const recoveryConfig: ConfigSection = { name: 'recovery', shape: recoveryShape, defaults: recoveryDefaults, secrets: recoverySecrets };
+
+/** The recovery settings as the code reads them; merged into `Config`. */
+export type RecoverySettings = z.infer<z.ZodObject<typeof recoveryShape>>;
+
+declare module '../platform/config/config.js' {
+  interface CapabilitySettings extends RecoverySettings {}
 }

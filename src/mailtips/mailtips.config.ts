@@ -1,7 +1,8 @@
 import { z } from 'zod';
+import type { ConfigSection } from '../platform/config/config.js';
 
 /**
- * Settings for safety MailTips and sender history (issue 6). Merged into the one schema in ../config.ts:
+ * Settings for safety MailTips and sender history (issue 6). Merged by platform/config/config.ts into the one schema:
  * each key becomes POSTWARDEN_<KEY_IN_UPPER_SNAKE_CASE> and a key of the JSON config file.
  */
 const boolish = z.union([z.boolean(), z.enum(['true', 'false', '1', '0'])]).transform((v) => v === true || v === 'true' || v === '1');
@@ -38,3 +39,13 @@ export const mailtipsDefaults: Record<string, unknown> = {
 
 /** Keys whose values are secrets (masked by describeConfig, never logged). */
 export const mailtipsSecrets: readonly string[] = [];
+
+/** The mailtips section of the configuration, listed in src/main/config.ts. */
+export const mailtipsConfig: ConfigSection = { name: 'mailtips', shape: mailtipsShape, defaults: mailtipsDefaults, secrets: mailtipsSecrets };
+
+/** The mailtips settings as the code reads them; merged into `Config`. */
+export type MailtipsSettings = z.infer<z.ZodObject<typeof mailtipsShape>>;
+
+declare module '../platform/config/config.js' {
+  interface CapabilitySettings extends MailtipsSettings {}
+}

@@ -1,7 +1,8 @@
 import { z } from 'zod';
+import type { ConfigSection } from '../platform/config/config.js';
 
 /**
- * Settings for the SMTP gateway, delivery and spoof detection (issue 6). Merged into the one schema in ../config.ts:
+ * Settings for the SMTP gateway, delivery and spoof detection (issue 6). Merged by platform/config/config.ts into the one schema:
  * each key becomes POSTWARDEN_<KEY_IN_UPPER_SNAKE_CASE> and a key of the JSON config file.
  * docs/GATEWAY.md explains each one.
  */
@@ -80,4 +81,14 @@ export function splitHostPort(addr: string): { host: string; port: number } {
   if (!hostPort.test(addr) && !/^[^\s]+:\d{1,5}$/.test(addr)) throw new Error(`not host:port: ${addr}`);
   const i = addr.lastIndexOf(':');
   return { host: addr.slice(0, i).replace(/^\[|\]$/g, ''), port: Number(addr.slice(i + 1)) };
+}
+
+/** The gateway section of the configuration, listed in src/main/config.ts. */
+export const gatewayConfig: ConfigSection = { name: 'gateway', shape: gatewayShape, defaults: gatewayDefaults, secrets: gatewaySecrets };
+
+/** The gateway settings as the code reads them; merged into `Config`. */
+export type GatewaySettings = z.infer<z.ZodObject<typeof gatewayShape>>;
+
+declare module '../platform/config/config.js' {
+  interface CapabilitySettings extends GatewaySettings {}
 }
