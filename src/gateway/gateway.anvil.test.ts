@@ -53,7 +53,7 @@ describe('connections per client address across 2 gateway workers [sqlite, real 
     const env = {
       PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', DATABASE_URL: h.url, POSTWARDEN_DATA_DIR: dir, POSTWARDEN_SECRET_KEY: TEST_SECRET_KEY,
       POSTWARDEN_HTTP_ADDR: '127.0.0.1:0', POSTWARDEN_SMTP_ADDR: `127.0.0.1:${port}`, POSTWARDEN_DNS_RESOLVER: 'none', POSTWARDEN_GATEWAY_WORKERS: '2', POSTWARDEN_LOG_LEVEL: 'error',
-      POSTWARDEN_SMTP_MAX_CONNECTIONS_PER_CLIENT: '3',
+      POSTWARDEN_SMTP_MAX_CONNECTIONS_PER_CLIENT: '3', POSTWARDEN_METRICS_ADDR: '127.0.0.1:0',
     };
     child = spawn(process.execPath, ['--import', 'tsx', path.join(packageRoot, 'src', 'main', 'cli.ts'), 'serve'], {
       cwd: packageRoot, env, detached: true, stdio: ['ignore', 'ignore', 'inherit'],
