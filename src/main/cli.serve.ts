@@ -82,6 +82,7 @@ export function registerServeCommands(program: Command): void {
         `  Postwarden is running.`,
         `  Portal:        ${running.portalUrl}/`,
         `  API docs:      ${running.portalUrl}/api/docs`,
+        ...(running.metricsAddress ? [`  Metrics:       http://${running.metricsAddress}/metrics (loopback only; not on the portal)`] : []),
         `  SMTP gateway:  ${running.smtpAddress} (mail for the demo trust and the platform domain; reporting address ${reportingAddresses(config)[0]})`,
         `  Data:          ${config.dataDir}`,
         `  Mail:          ${config.smarthostUrl ? 'through the configured smarthost' : `delivered locally to ${config.dataDir}/mail/<address>/ (set POSTWARDEN_SMARTHOST_URL to relay)`}`,

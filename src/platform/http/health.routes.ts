@@ -46,8 +46,9 @@ export interface MetricsListener {
  */
 export async function startMetricsListener(addr: string, logger: Logger): Promise<MetricsListener> {
   const i = addr.lastIndexOf(':');
-  const app = Fastify({ loggerInstance: logger.child({ listener: 'metrics' }), disableRequestLogging: true }) as unknown as FastifyInstance;
-  app.get('/metrics', async (_req, reply) => reply.type(register.contentType).header('cache-control', 'no-store').send(await register.metrics()));
+  const app = Fastify({ loggerInstance: logger.child({ listener: 'metrics' }) }) as unknown as FastifyInstance;
+  // Scrapes come every few seconds: their request lines are not worth logging.
+  app.get('/metrics', { logLevel: 'warn' }, async (_req, reply) => reply.type(register.contentType).header('cache-control', 'no-store').send(await register.metrics()));
   await app.listen({ host: addr.slice(0, i), port: Number(addr.slice(i + 1)) });
   const bound = app.server.address();
   const port = typeof bound === 'object' && bound ? bound.port : Number(addr.slice(i + 1));
