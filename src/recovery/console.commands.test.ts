@@ -1,16 +1,15 @@
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
-import { findAccount, rolesOf } from '../directory/directory.repo.js';
 import { totpCode } from '../mfa/mfa.js';
 import { ManualClock } from '../platform/clock.js';
-import type { Actor, Ctx } from '../platform/context.js';
+import type { Ctx } from '../platform/context.js';
 import { cliContext } from '../platform/context.js';
 import type { Db } from '../platform/db/db.js';
 import { DomainError } from '../platform/errors/errors.js';
 import { deliverDueNotifications } from '../platform/notify/runner.js';
 import { listLocalSms } from '../platform/notify/sms.local.js';
 import { describeEachDatabase } from '../platform/testing/databases.js';
-import { makeAccount, testCtx } from '../platform/testing/factories.js';
+import { actorCtx, makeAccount } from '../platform/testing/factories.js';
 import { verifyPassword } from '../signin/password.js';
 import { insertApiToken, insertSession } from '../signin/signin.repo.js';
 import { answerChallenge, startVerification } from './console.commands.js';
@@ -35,9 +34,7 @@ describeEachDatabase('verify, then reset (console commands)', (t) => {
   });
 
   async function ctxOf(id: string): Promise<Ctx> {
-    const a = (await findAccount(db, id, { all: true }))!;
-    const actor: Actor = { accountId: a.id, email: a.email, organisationId: a.organisationId, roles: await rolesOf(db, id) };
-    return testCtx(actor, clock.now());
+    return actorCtx(db, id, clock.now());
   }
 
   async function user(opts: { mobile?: boolean; totp?: boolean; roles?: ('user' | 'local-admin')[]; org?: string } = {}): Promise<Awaited<ReturnType<typeof makeAccount>>> {

@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
-import { findAccount, rolesOf } from '../directory/directory.repo.js';
 import { totpCode } from '../mfa/mfa.js';
-import type { Actor, Ctx } from '../platform/context.js';
+import type { Ctx } from '../platform/context.js';
 import type { Db } from '../platform/db/db.js';
 import { Conflict } from '../platform/errors/errors.js';
 import { describeEachDatabase } from '../platform/testing/databases.js';
-import { makeAccount, testCtx } from '../platform/testing/factories.js';
+import { actorCtx, makeAccount } from '../platform/testing/factories.js';
 import { atOnce, outcomesOf } from '../platform/testing/race.js';
 import { answerChallenge, startVerification } from './console.commands.js';
 import { ANSWERS, charFor, giveQuestions, recoveryTestConfig, type RecoveryWorld, seedWorld } from './recovery.fixtures.js';
@@ -31,9 +30,7 @@ describeEachDatabase('recovery single-use guards under concurrency', (t) => {
   });
 
   async function ctxOf(id: string): Promise<Ctx> {
-    const a = (await findAccount(db, id, { all: true }))!;
-    const actor: Actor = { accountId: a.id, email: a.email, organisationId: a.organisationId, roles: await rolesOf(db, id) };
-    return testCtx(actor, now);
+    return actorCtx(db, id, now);
   }
 
   async function caller(totp: boolean): Promise<Awaited<ReturnType<typeof makeAccount>>> {

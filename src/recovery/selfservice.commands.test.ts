@@ -1,15 +1,14 @@
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
-import { findAccount, rolesOf } from '../directory/directory.repo.js';
 import { totpCode } from '../mfa/mfa.js';
 import { ManualClock } from '../platform/clock.js';
-import type { Actor, Ctx } from '../platform/context.js';
+import type { Ctx } from '../platform/context.js';
 import type { Db } from '../platform/db/db.js';
 import { DomainError } from '../platform/errors/errors.js';
 import { deliverDueNotifications } from '../platform/notify/runner.js';
 import { listLocalSms } from '../platform/notify/sms.local.js';
 import { describeEachDatabase } from '../platform/testing/databases.js';
-import { makeAccount, testCtx } from '../platform/testing/factories.js';
+import { actorCtx, makeAccount, testCtx } from '../platform/testing/factories.js';
 import { verifyPassword } from '../signin/password.js';
 import { answerChallenge, startVerification } from './console.commands.js';
 import { normaliseAnswer } from './recovery.js';
@@ -32,9 +31,7 @@ describeEachDatabase('self-service reset and the reset review (commands)', (t) =
   });
 
   async function ctxOf(id: string): Promise<Ctx> {
-    const a = (await findAccount(db, id, { all: true }))!;
-    const actor: Actor = { accountId: a.id, email: a.email, organisationId: a.organisationId, roles: await rolesOf(db, id) };
-    return testCtx(actor, clock.now());
+    return actorCtx(db, id, clock.now());
   }
 
   async function person(opts: { totp?: boolean; compromised?: boolean; businessArea?: string } = {}): Promise<{ id: string; email: string; mobile: string; totpSecret: string | null }> {

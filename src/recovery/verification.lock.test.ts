@@ -1,13 +1,12 @@
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
-import { findAccount, rolesOf } from '../directory/directory.repo.js';
 import { ManualClock } from '../platform/clock.js';
 import type { Config } from '../platform/config/config.js';
-import type { Actor, Ctx } from '../platform/context.js';
+import type { Ctx } from '../platform/context.js';
 import type { Db } from '../platform/db/db.js';
 import { deliverDueNotifications } from '../platform/notify/runner.js';
 import { describeEachDatabase } from '../platform/testing/databases.js';
-import { makeAccount, makeOrganisation, testCtx } from '../platform/testing/factories.js';
+import { actorCtx, makeAccount, makeOrganisation } from '../platform/testing/factories.js';
 import { answerChallenge, startVerification } from './console.commands.js';
 import { charFor, giveQuestions, recoveryTestConfig, seedWorld, type RecoveryWorld } from './recovery.fixtures.js';
 
@@ -22,9 +21,7 @@ describeEachDatabase('the verification lock tells the account, the CSOC and the 
   });
 
   async function ctxOf(id: string): Promise<Ctx> {
-    const a = (await findAccount(db, id, { all: true }))!;
-    const actor: Actor = { accountId: a.id, email: a.email, organisationId: a.organisationId, roles: await rolesOf(db, id) };
-    return testCtx(actor, clock.now());
+    return actorCtx(db, id, clock.now());
   }
 
   /** Fails verification of the account `times` times through the console of `agentId`. */

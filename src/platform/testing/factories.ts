@@ -7,7 +7,7 @@ import { deriveKey, encryptSecret } from '../crypto/secrets.js';
 import assert from 'node:assert/strict';
 import type { FastifyInstance } from 'fastify';
 import { type ManualClock, TEST_SECRET_KEY, TestClient, testTotpSecrets } from './app.js';
-import { insertAccount, replaceOrganisationDomains, replaceRoles, upsertOrganisation } from '../../directory/directory.repo.js';
+import { findAccount, insertAccount, replaceOrganisationDomains, replaceRoles, rolesOf, upsertOrganisation } from '../../directory/directory.repo.js';
 import { hashPassword } from '../../signin/password.js';
 import { storeSecurityQuestions } from '../../recovery/questions.commands.js';
 import { QUESTIONS } from '../../recovery/recovery.js';
@@ -75,6 +75,13 @@ export async function enrolTestTotp(db: Db, accountId: string): Promise<string> 
     credentialId: null, publicKey: null, signCount: null, transports: [], createdAt: new Date().toISOString(),
   });
   return secret;
+}
+
+/** A context acting as the stored account `accountId` (its roles as they are now), at `now`. */
+export async function actorCtx(db: Db, accountId: string, now: Date): Promise<Ctx> {
+  const a = await findAccount(db, accountId, { all: true });
+  if (!a) throw new Error(`no account ${accountId}`);
+  return testCtx({ accountId: a.id, email: a.email, organisationId: a.organisationId, roles: await rolesOf(db, accountId) }, now);
 }
 
 /** A context for commands in tests. */
