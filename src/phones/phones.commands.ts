@@ -9,7 +9,6 @@ import type { Config } from '../platform/config/config.js';
 import type { Actor, Ctx } from '../platform/context.js';
 import type { Db } from '../platform/db/db.js';
 import { Conflict, Invalid, NotFound, Unauthenticated } from '../platform/errors/errors.js';
-import { enqueueNotification } from '../platform/notify/outbox.js';
 import { verifyPassword } from '../signin/password.js';
 import { checkMobile, maskMobile, type MobileRule, normaliseOptionalMobile, STATUS_REASON_NON_UK_MOBILE } from './phones.js';
 import { recordMobileChange } from './mobile-change.js';

@@ -6,7 +6,7 @@ import { factorsOf } from '../mfa/mfa.repo.js';
 import { isRegistrableMobile } from '../phones/phones.js';
 import type { Config } from '../platform/config/config.js';
 import type { Ctx } from '../platform/context.js';
-import { decryptSecret, deriveKey, sameHex } from '../platform/crypto/secrets.js';
+import { deriveKey, sameHex } from '../platform/crypto/secrets.js';
 import type { Db } from '../platform/db/db.js';
 import { newId } from '../platform/ids.js';
 import {
